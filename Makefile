@@ -1,0 +1,125 @@
+# ws2spi: the Winsock 2 Service Provider Interface on Linux.
+#
+#   make                  check prerequisites, build build/lib/libws2spi.so.2
+#   make install          PREFIX=/usr/local DESTDIR= (lib, header, pkg-config)
+#   make uninstall        remove what `make install` put there
+#   make test             every test stage, ending with "N passed, M failed"
+#   make demo             load the library with dlopen from a C host and use it
+#   make bench            raw Linux sockets vs. the SPI, with targets
+#   make clean            remove build/ and .build/
+#
+# The library is built by SwiftPM with the Swift runtime linked statically, the
+# exports fixed by scripts/ws2spi.map and the soname libws2spi.so.2, so a C
+# program needs nothing from the Swift toolchain at run time.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/sh
+
+VERSION      := 2.0.0
+SOVERSION    := $(firstword $(subst ., ,$(VERSION)))
+LIBNAME      := libws2spi.so
+SONAME       := $(LIBNAME).$(SOVERSION)
+
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+# The swift on PATH, else the toolchain in /opt/swift.
+SWIFT        ?= $(or $(shell command -v swift 2>/dev/null),/opt/swift/usr/bin/swift)
+PKG_CONFIG   ?= pkg-config
+CFLAGS       ?= -O2 -g -Wall -Wextra
+
+BUILD        := build
+LIB_OUT      := $(BUILD)/lib/$(SONAME)
+PC_OUT       := $(BUILD)/lib/pkgconfig/ws2spi.pc
+# The linker: lld from the Swift toolchain when it has one. gold (the
+# default) leaves a few Swift symbols that the version script made local in
+# .dynsym, as LOCAL entries with GLOB_DAT relocations; lld drops them, so
+# `nm -D` shows only the map's symbols. SWIFT_LD= keeps the default linker.
+SWIFT_LD     ?= $(if $(wildcard $(dir $(realpath $(SWIFT)))ld.lld),lld)
+SWIFT_BUILD_FLAGS := -c release --product ws2spi \
+	-Xswiftc -static-stdlib \
+	$(if $(SWIFT_LD),-Xswiftc -use-ld=$(SWIFT_LD)) \
+	-Xlinker --version-script=$(CURDIR)/scripts/ws2spi.map \
+	-Xlinker -soname=$(SONAME)
+
+# Everything the library is built from; `make` relinks only when one changes.
+LIB_DEPS := $(shell find Sources -type f 2>/dev/null) \
+	$(wildcard Package.swift scripts/ws2spi.map include/*.h) Makefile
+
+# pkg-config file from ws2spi.pc.in: $(call make-pc,prefix,libdir,includedir)
+# (libdir and includedir may refer to ${prefix}).
+define make-pc
+sed -e 's|@PREFIX@|$(1)|g' -e 's|@LIBDIR@|$(2)|g' \
+    -e 's|@INCLUDEDIR@|$(3)|g' -e 's|@VERSION@|$(VERSION)|g' ws2spi.pc.in
+endef
+# $(PREFIX)/x becomes ${prefix}/x in the installed .pc file.
+pc-rel = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+
+.PHONY: all lib prereqs install uninstall test demo bench clean
+
+all: lib $(PC_OUT)
+
+lib: $(LIB_OUT)
+
+prereqs:
+	@command -v "$(SWIFT)" >/dev/null 2>&1 || { \
+	  echo "ws2spi: swift toolchain not found (not on PATH, not at /opt/swift/usr/bin): install Swift 6 from swift.org or set SWIFT=/path/to/swift" >&2; exit 1; }
+	@command -v $(firstword $(CC)) >/dev/null 2>&1 || { \
+	  echo "ws2spi: C compiler '$(firstword $(CC))' not found: apt-get install gcc (or set CC=clang)" >&2; exit 1; }
+	@command -v $(PKG_CONFIG) >/dev/null 2>&1 || { \
+	  echo "ws2spi: pkg-config not found: apt-get install pkg-config" >&2; exit 1; }
+	@$(PKG_CONFIG) --exists libffi || { \
+	  echo "ws2spi: libffi development files not found: apt-get install libffi-dev" >&2; exit 1; }
+
+# SwiftPM compiles the C shim with the CC of the environment when there is
+# one (`make test CC=gcc`, a CI job); gcc does not take clang's -target, so
+# swift runs without CC/CXX and uses the toolchain's clang.
+$(LIB_OUT): $(LIB_DEPS) | prereqs
+	@echo "ws2spi: swift build -c release --product ws2spi (static Swift runtime, soname $(SONAME))"
+	@env -u CC -u CXX "$(SWIFT)" build --quiet $(SWIFT_BUILD_FLAGS)
+	@mkdir -p $(@D)
+	@cp -f .build/release/$(LIBNAME) $@.tmp && mv -f $@.tmp $@
+	@ln -sfn $(SONAME) $(@D)/$(LIBNAME)
+	@echo "ws2spi: built $@"
+
+# The build tree's .pc: headers from include/, library from build/lib.
+$(PC_OUT): ws2spi.pc.in Makefile
+	@mkdir -p $(@D)
+	@$(call make-pc,$(CURDIR),$${prefix}/$(BUILD)/lib,$${prefix}/include) > $@.tmp && mv -f $@.tmp $@
+
+install: all
+	install -d "$(DESTDIR)$(LIBDIR)" "$(DESTDIR)$(INCLUDEDIR)" "$(DESTDIR)$(PKGCONFIGDIR)"
+	install -m 0755 $(LIB_OUT) "$(DESTDIR)$(LIBDIR)/$(SONAME)"
+	ln -sfn $(SONAME) "$(DESTDIR)$(LIBDIR)/$(LIBNAME)"
+	install -m 0644 include/ws2spi.h "$(DESTDIR)$(INCLUDEDIR)/ws2spi.h"
+	$(call make-pc,$(PREFIX),$(call pc-rel,$(LIBDIR)),$(call pc-rel,$(INCLUDEDIR))) > "$(DESTDIR)$(PKGCONFIGDIR)/ws2spi.pc"
+
+uninstall:
+	rm -f "$(DESTDIR)$(LIBDIR)/$(SONAME)" "$(DESTDIR)$(LIBDIR)/$(LIBNAME)" \
+	      "$(DESTDIR)$(INCLUDEDIR)/ws2spi.h" "$(DESTDIR)$(PKGCONFIGDIR)/ws2spi.pc"
+
+# Stages: header matrix, build, install into build/test-prefix, exports,
+# swift test, C tests. Runs them all; fails if any failed.
+test:
+	@MAKE="$(MAKE)" SWIFT="$(SWIFT)" CC="$(CC)" PKG_CONFIG="$(PKG_CONFIG)" \
+	  bash scripts/test-all.sh
+
+# The demo host is not linked with the library: it dlopens it by path.
+$(BUILD)/demo-host: examples/demo-host.c $(wildcard include/ws2spi.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iinclude -o $@ $< -pthread -ldl
+
+demo: all $(BUILD)/demo-host
+	$(BUILD)/demo-host $(LIB_OUT)
+
+# Benchmarks link against an install in build/bench-prefix, like a user would.
+bench: all
+	@rm -rf $(BUILD)/bench-prefix
+	@$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(BUILD)/bench-prefix DESTDIR= >/dev/null
+	@CC="$(CC)" PKG_CONFIG="$(PKG_CONFIG)" bash scripts/bench.sh $(BUILD)/bench-prefix
+
+clean:
+	rm -rf $(BUILD) .build

@@ -1,0 +1,124 @@
+// SOCKET handles that never alias (RULINGS §4).
+import Synchronization
+
+/// Maps 32-bit `SOCKET` values to provider objects.
+///
+/// A handle is `generation << 16 | (slot + 1)`. A freed slot goes to the back
+/// of a FIFO free list, so it is reused only after every other free slot, and
+/// then with the next generation: a closed handle answers "not a socket" until
+/// about 4 billion sockets later. A slot whose generation would wrap is
+/// retired. Handles are never 0 and never `INVALID_SOCKET` (0xFFFFFFFF).
+///
+/// Lookups lock one of 64 stripes for the few instructions that read the slot
+/// and retain the object, so threads using different sockets do not contend.
+public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
+    /// Most slots a table can have: the low 16 bits hold slot + 1, and
+    /// 0xFFFF is left out so that no handle equals INVALID_SOCKET.
+    public static var maximumCapacity: Int { 65534 }
+
+    private struct Slot {
+        var generation: UInt16
+        var object: Object?
+    }
+    private final class Stripe: Sendable { let lock = Mutex(()) }
+    private struct FreeList {
+        var ring: [UInt16]
+        var head = 0
+        var count: Int
+        mutating func pop() -> Int? {
+            guard count > 0 else { return nil }
+            let index = Int(ring[head])
+            head = (head + 1) % ring.count
+            count -= 1
+            return index
+        }
+        mutating func push(_ index: Int) {
+            ring[(head + count) % ring.count] = UInt16(index)
+            count += 1
+        }
+    }
+
+    public let capacity: Int
+    private let slots: UnsafeMutablePointer<Slot>
+    private let stripes: [Stripe]
+    private let free: Mutex<FreeList>
+
+    public init(capacity requested: Int = HandleTable.maximumCapacity) {
+        let cap = max(1, min(requested, HandleTable.maximumCapacity))
+        capacity = cap
+        slots = .allocate(capacity: cap)
+        slots.initialize(repeating: Slot(generation: 1, object: nil), count: cap)
+        stripes = (0..<64).map { _ in Stripe() }
+        free = Mutex(FreeList(ring: (0..<cap).map { UInt16($0) }, count: cap))
+    }
+
+    deinit {
+        slots.deinitialize(count: capacity)
+        slots.deallocate()
+    }
+
+    /// Stores `object` and returns its new handle, or nil when every slot is taken.
+    public func insert(_ object: Object) -> UInt32? {
+        guard let index = free.withLock({ $0.pop() }) else { return nil }
+        return stripes[index & 63].lock.withLock { _ in
+            slots[index].object = object
+            return UInt32(slots[index].generation) << 16 | UInt32(index + 1)
+        }
+    }
+
+    @inline(__always) private func split(_ handle: UInt32) -> (index: Int, generation: UInt16)? {
+        let low = Int(handle & 0xFFFF)
+        guard low >= 1 && low <= capacity else { return nil }
+        return (low - 1, UInt16(truncatingIfNeeded: handle >> 16))
+    }
+
+    /// The object for a live handle, retained; nil for a closed or foreign handle.
+    @inline(__always)
+    public func lookup(_ handle: UInt32) -> Object? {
+        guard let (index, generation) = split(handle) else { return nil }
+        return stripes[index & 63].lock.withLock { _ in
+            slots[index].generation == generation ? slots[index].object : nil
+        }
+    }
+
+    /// Removes a live handle and returns its object; the handle is dead from now on.
+    public func remove(_ handle: UInt32) -> Object? {
+        guard let (index, generation) = split(handle) else { return nil }
+        let result: (Object, Bool)? = stripes[index & 63].lock.withLock { _ in
+            guard slots[index].generation == generation, let object = slots[index].object else { return nil }
+            slots[index].object = nil
+            let retired = slots[index].generation == UInt16.max
+            if !retired { slots[index].generation += 1 }
+            return (object, retired)
+        }
+        guard let (object, retired) = result else { return nil }
+        if !retired { free.withLock { $0.push(index) } }
+        return object
+    }
+
+    /// Removes every live handle and returns the objects (WSPCleanup).
+    public func removeAll() -> [Object] {
+        var objects: [Object] = []
+        for index in 0..<capacity {
+            let generation: UInt16? = stripes[index & 63].lock.withLock { _ in
+                guard let object = slots[index].object else { return nil }
+                objects.append(object)
+                return slots[index].generation
+            }
+            if let generation { _ = remove(UInt32(generation) << 16 | UInt32(index + 1)) }
+        }
+        return objects
+    }
+
+    /// Number of live handles.
+    public var count: Int { capacity - free.withLock { $0.count } - retiredCount }
+    private var retiredCount: Int {
+        var n = 0
+        for index in 0..<capacity {
+            stripes[index & 63].lock.withLock { _ in
+                if slots[index].generation == UInt16.max && slots[index].object == nil { n += 1 }
+            }
+        }
+        return n
+    }
+}

@@ -1,0 +1,143 @@
+// WSPAccept with the condition function (CF_ACCEPT, CF_REJECT, CF_DEFER).
+import Glibc
+import ProviderKit
+import CWS2SPI
+
+extension TCPIPProvider {
+    public func accept(_ s: SOCKET, address: UnsafeMutablePointer<WS_sockaddr>?, length: UnsafeMutablePointer<Int32>?,
+                       condition: LPCONDITIONPROC?, callbackData: DWORD) throws(WSAError) -> SOCKET {
+        let listener = try lookup(s)
+        guard listener.kind == .stream else { throw .operationNotSupported }
+        guard listener.current.contains(.listening) else { throw .invalidArgument }
+        // addr and addrlen are optional, but a buffer too small is an error.
+        let wantsAddress = address != nil && length != nil
+        if wantsAddress, length!.pointee < WS.sockaddrInSize { throw .fault }
+
+        let connection = try nextConnection(listener)
+        if wantsAddress { connection.peer.store(to: address!) ; length!.pointee = WS.sockaddrInSize }
+
+        var group: GROUP = 0
+        if let condition {
+            let verdict = askCondition(condition, connection, listener: listener, group: &group, callbackData: callbackData)
+            switch verdict {
+            case WS.CF_ACCEPT:
+                break
+            case WS.CF_REJECT:
+                IPSocket.abort(connection.fd)   // the peer sees its connection reset
+                throw .connectionRefused
+            case WS.CF_DEFER:
+                requeue(connection, on: listener)
+                throw .tryAgain
+            default:
+                requeue(connection, on: listener)
+                throw .invalidArgument
+            }
+            if group != 0 {
+                do throws(WSAError) { try groups.validate(group, peer: connection.peer.address) } catch {
+                    requeue(connection, on: listener)
+                    throw error
+                }
+            }
+        }
+
+        // The new socket has the listener's properties (accept(2) already
+        // copied the kernel options; these are the provider's own).
+        let nonBlocking = listener.current.contains(.nonBlocking)
+        if nonBlocking || listener.overlapped {
+            do { try Sys.setNonBlocking(connection.fd, true) } catch {
+                requeue(connection, on: listener)
+                throw error.wsa
+            }
+        }
+        let accepted = IPSocket(fd: connection.fd, kind: .stream, overlapped: listener.overlapped,
+                                status: nonBlocking ? [.bound, .connected, .nonBlocking] : [.bound, .connected])
+        let inherited = listener.state.withLock { $0 }
+        accepted.state.withLock {
+            $0.debug = inherited.debug
+            $0.receiveBuffer = inherited.receiveBuffer
+            $0.sendBuffer = inherited.sendBuffer
+        }
+        guard let handle = sockets.insert(accepted) else {
+            // No handle left: the connection stays queued (not lost), and the
+            // object must not close its descriptor.
+            let fd = Glibc.dup(connection.fd)
+            if fd >= 0 { requeue(PendingConnection(fd: fd, peer: connection.peer), on: listener) }
+            throw .tooManyFiles
+        }
+        if group != 0 { groups.join(accepted, group: group, peer: connection.peer.address) }
+        return handle
+    }
+
+    /// The first connection: one WSPAccept put back, else the kernel's next.
+    /// Blocks (in poll) for a blocking listener.
+    private func nextConnection(_ listener: IPSocket) throws(WSAError) -> PendingConnection {
+        while true {
+            if let first = listener.state.withLock({ $0.pending.isEmpty ? nil : $0.pending.removeFirst() }) {
+                return first
+            }
+            var sa = sockaddr_in()
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            do {
+                let fd = try withUnsafeMutablePointer(to: &sa) { (p) throws(Errno) -> Int32 in
+                    try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (q) throws(Errno) -> Int32 in
+                        try Sys.accept(listener.fd, q, &len)
+                    }
+                }
+                return PendingConnection(fd: fd, peer: IPv4Endpoint(linux: sa))
+            } catch where error.isWouldBlock {
+                if listener.isNonBlocking { throw .wouldBlock }
+                try waitReadable(listener)
+            } catch where error.rawValue == ECONNABORTED {
+                continue   // the peer gave up before we took it
+            } catch {
+                throw error.wsa
+            }
+        }
+    }
+
+    /// Waits until the listener has a connection queued, or is closed (WSAEINTR).
+    private func waitReadable(_ socket: IPSocket) throws(WSAError) {
+        var p = pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)
+        _ = try socket.blocking { () throws(Errno) -> Int32 in try Sys.poll(&p, 1, -1) }
+    }
+
+    private func requeue(_ connection: PendingConnection, on listener: IPSocket) {
+        let stillOpen = listener.state.withLock { state -> Bool in
+            // Checked under the lock, so a concurrent close never misses it.
+            guard !listener.current.contains(.closed) else { return false }
+            state.pending.insert(connection, at: 0)
+            return true
+        }
+        if !stillOpen { IPSocket.abort(connection.fd) }
+    }
+
+    /// Calls the condition function with the caller's and our address.
+    private func askCondition(_ condition: LPCONDITIONPROC, _ connection: PendingConnection, listener: IPSocket,
+                              group: inout GROUP, callbackData: DWORD) -> Int32 {
+        var callerAddress = [UInt8](repeating: 0, count: Int(WS.sockaddrInSize))
+        var calleeAddress = [UInt8](repeating: 0, count: Int(WS.sockaddrInSize))
+        callerAddress.withUnsafeMutableBytes { connection.peer.store(to: $0.baseAddress!) }
+        let local = localEndpoint(of: connection.fd)
+        calleeAddress.withUnsafeMutableBytes { local.store(to: $0.baseAddress!) }
+        return callerAddress.withUnsafeMutableBytes { caller in
+            calleeAddress.withUnsafeMutableBytes { callee in
+                // TCP carries no connect data: caller data and the callee
+                // data buffer are empty (len 0 means "not supported").
+                var callerId = WSABUF(len: WS.sockaddrInSize, buf: caller.baseAddress!.assumingMemoryBound(to: CChar.self))
+                var calleeId = WSABUF(len: WS.sockaddrInSize, buf: callee.baseAddress!.assumingMemoryBound(to: CChar.self))
+                var callerData = WSABUF(len: 0, buf: nil)
+                var calleeData = WSABUF(len: 0, buf: nil)
+                return condition(&callerId, &callerData, &calleeId, &calleeData, &group, callbackData)
+            }
+        }
+    }
+
+    private func localEndpoint(of fd: Int32) -> IPv4Endpoint {
+        var sa = sockaddr_in()
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &sa) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { q in try? Sys.getsockname(fd, q, &len) }
+        }
+        return IPv4Endpoint(linux: sa)
+    }
+}

@@ -1,0 +1,82 @@
+// WSPConnect: blocking and non-blocking connects, datagram default peers,
+// groups and connect data (RULINGS §11).
+import Glibc
+import ProviderKit
+import CWS2SPI
+
+extension TCPIPProvider {
+    public func connect(_ s: SOCKET, name: UnsafePointer<WS_sockaddr>?, length: Int32,
+                        callerData: LPWSABUF?, calleeData: LPWSABUF?, group: GROUP,
+                        socketFlowspec: LPQOS?, groupFlowspec: LPQOS?) throws(WSAError) {
+        let socket = try lookup(s)
+        if socket.kind == .datagram {
+            return try connectDatagram(socket, name: name, length: length, group: group)
+        }
+        guard let name else { throw .fault }
+        // Flow specs are for DSTREAM sockets only: ignored here (RULINGS §11).
+        let endpoint = try IPv4Endpoint.parse(name, length: length, wrongFamily: .addressFamilyNotSupported)
+        let st = socket.current
+        if st.contains(.listening) { throw .invalidArgument }
+        if st.contains(.connecting) {
+            if let error = socket.resolveConnect() { throw error }
+            throw socket.current.contains(.connected) ? .isConnected : .already
+        }
+        if st.contains(.connected) { throw .isConnected }
+        socket.clear(.connectFailed)
+        // TCP carries no connect data.
+        if let callerData, callerData.pointee.len > 0 { throw .protocolNotSupported }
+        if let calleeData { calleeData.pointee.len = 0 }
+        if endpoint.isAnyAddress || endpoint.port == 0 { throw .addressNotAvailable }
+        if group != 0 { try groups.validate(group, peer: endpoint.address) }
+
+        do throws(WSAError) {
+            if socket.isNonBlocking {
+                do {
+                    try endpoint.withLinux { (sa, len) throws(Errno) in try Sys.connect(socket.fd, sa, len) }
+                } catch { throw error.wsa }   // EINPROGRESS becomes WSAEWOULDBLOCK
+            } else {
+                try socket.blocking { () throws(Errno) in
+                    do throws(Errno) {
+                        try endpoint.withLinux { (sa, len) throws(Errno) in try Sys.connect(socket.fd, sa, len) }
+                    } catch where error.rawValue == EINTR {
+                        // A signal interrupted the wait: the attempt goes on; wait for it.
+                        var p = pollfd(fd: socket.fd, events: Int16(POLLOUT), revents: 0)
+                        while try Sys.poll(&p, 1, -1) == 0 {}
+                        var err: Int32 = 0
+                        var len = socklen_t(4)
+                        try Sys.getsockopt(socket.fd, SOL_SOCKET, SO_ERROR, &err, &len)
+                        if err != 0 { throw Errno(err) }
+                    }
+                }
+            }
+        } catch {
+            if error == .wouldBlock {
+                // In progress: completion shows in WSPSelect (writable, or except on failure).
+                socket.set([.connecting, .bound])
+                if group != 0 { groups.join(socket, group: group, peer: endpoint.address) }
+            }
+            throw error
+        }
+        socket.set([.connected, .bound])
+        if group != 0 { groups.join(socket, group: group, peer: endpoint.address) }
+    }
+
+    /// Connect on a datagram socket sets (or, with AF_UNSPEC, dissolves) the
+    /// default peer; connect data and flow specs are ignored.
+    private func connectDatagram(_ socket: IPSocket, name: UnsafePointer<WS_sockaddr>?, length: Int32, group: GROUP) throws(WSAError) {
+        // Groups are for connection-oriented sockets only (RULINGS §11).
+        if group != 0 { throw .invalidArgument }
+        guard let name else { throw .fault }
+        if length >= 2, Int32(UnsafeRawPointer(name).loadUnaligned(as: UInt16.self)) == WS.AF_UNSPEC {
+            IPSocket.disconnect(socket.fd)
+            socket.clear(.connected)
+            return
+        }
+        let endpoint = try IPv4Endpoint.parse(name, length: length, wrongFamily: .addressFamilyNotSupported)
+        if endpoint.isAnyAddress || endpoint.port == 0 { throw .addressNotAvailable }
+        do {
+            try endpoint.withLinux { (sa, len) throws(Errno) in try Sys.connect(socket.fd, sa, len) }
+        } catch { throw error.wsa }
+        socket.set([.connected, .bound])
+    }
+}

@@ -1,0 +1,234 @@
+// WSPGetSockOpt / WSPSetSockOpt: the option table of draft §2.8.4.
+// One row per (level, option); adding an option is one row.
+import Glibc
+import ProviderKit
+import CWS2SPI
+
+/// Where an option's value lives and how it is encoded.
+enum OptionValue: Sendable {
+    /// A BOOL or int kept by the kernel under the Linux (level, name).
+    case kernelInt(level: Int32, name: Int32)
+    /// SO_RCVBUF / SO_SNDBUF: kernel, reported as the caller set it.
+    case buffer(Int32)
+    case linger, dontLinger, oobInline
+    case acceptConn, type, debug
+    case flowspec, groupID, groupPriority, maxMessageSize, protocolInfo, providerConfig
+}
+
+struct OptionSpec: Sendable {
+    let level: Int32
+    let name: Int32
+    let value: OptionValue
+    let gettable: Bool
+    let settable: Bool
+    /// nil: both kinds; else only this kind has the option (else WSAENOPROTOOPT).
+    let only: SocketKind?
+}
+
+enum Options {
+    static let BOOL = MemoryLayout<Int32>.size
+
+    static let table: [OptionSpec] = [
+        .init(level: WS.SOL_SOCKET, name: WS.SO_ACCEPTCONN, value: .acceptConn, gettable: true, settable: false, only: nil),
+        .init(level: WS.SOL_SOCKET, name: WS.SO_BROADCAST, value: .kernelInt(level: SOL_SOCKET, name: SO_BROADCAST), gettable: true, settable: true, only: .datagram),
+        .init(level: WS.SOL_SOCKET, name: WS.SO_DEBUG, value: .debug, gettable: true, settable: true, only: nil),
+        .init(level: WS.SOL_SOCKET, name: WS.SO_DONTLINGER, value: .dontLinger, gettable: true, settable: true, only: .stream),
+        .init(level: WS.SOL_SOCKET, name: WS.SO_DONTROUTE, value: .kernelInt(level: SOL_SOCKET, name: SO_DONTROUTE), gettable: true, settable: true, only: nil),
+        .init(level: WS.SOL_SOCKET, name: WS.SO_FLOWSPEC, value: .flowspec, gettable: true, settable: false, only: nil),
+        .init(level: WS.SOL_SOCKET, name: WS.SO_GROUP_FLOWSPEC, value: .flowspec, gettable: true, settable: false, only: nil),
+        .init(level: WS.SOL_SOCKET, name: WS.SO_GROUP_ID, value: .groupID, gettable: true, settable: false, only: nil),
+        .init(level: WS.SOL_SOCKET, name: WS.SO_GROUP_PRIORITY, value: .groupPriority, gettable: true, settable: true, only: nil),
+        .init(level: WS.SOL_SOCKET, name: WS.SO_KEEPALIVE, value: .kernelInt(level: SOL_SOCKET, name: SO_KEEPALIVE), gettable: true, settable: true, only: .stream),
+        .init(level: WS.SOL_SOCKET, name: WS.SO_LINGER, value: .linger, gettable: true, settable: true, only: .stream),
+        .init(level: WS.SOL_SOCKET, name: WS.SO_MAX_DG_SIZE, value: .maxMessageSize, gettable: true, settable: false, only: .datagram),
+        .init(level: WS.SOL_SOCKET, name: WS.SO_OOBINLINE, value: .oobInline, gettable: true, settable: true, only: .stream),
+        .init(level: WS.SOL_SOCKET, name: WS.SO_PROTOCOL_INFO, value: .protocolInfo, gettable: true, settable: false, only: nil),
+        .init(level: WS.SOL_SOCKET, name: WS.SO_RCVBUF, value: .buffer(SO_RCVBUF), gettable: true, settable: true, only: nil),
+        .init(level: WS.SOL_SOCKET, name: WS.SO_REUSEADDR, value: .kernelInt(level: SOL_SOCKET, name: SO_REUSEADDR), gettable: true, settable: true, only: nil),
+        .init(level: WS.SOL_SOCKET, name: WS.SO_SNDBUF, value: .buffer(SO_SNDBUF), gettable: true, settable: true, only: nil),
+        .init(level: WS.SOL_SOCKET, name: WS.SO_TYPE, value: .type, gettable: true, settable: false, only: nil),
+        .init(level: WS.SOL_SOCKET, name: WS.PVD_CONFIG, value: .providerConfig, gettable: true, settable: true, only: nil),
+        .init(level: WS.SOL_PROVIDER, name: WS.PVD_CONFIG, value: .providerConfig, gettable: true, settable: true, only: nil),
+        .init(level: WS.SOL_PROVIDER, name: WS.TCP_NODELAY, value: .kernelInt(level: Int32(IPPROTO_TCP), name: TCP_NODELAY), gettable: true, settable: true, only: .stream),
+    ]
+    /// Levels the provider knows; any other level is WSAEINVAL (RULINGS §10).
+    /// Options not in the table at a known level (SO_ERROR, SO_RCVTIMEO,
+    /// IP_OPTIONS, TCP_MAXSEG, PVD_CALL_ID, TAPI_DEVICE_ID, ...) are WSAENOPROTOOPT.
+    static let levels: [Int32] = [WS.SOL_SOCKET, WS.SOL_PROVIDER, WS.IPPROTO_IP]
+
+    static func find(level: Int32, name: Int32, kind: SocketKind) throws(WSAError) -> OptionSpec {
+        guard levels.contains(level) else { throw .invalidArgument }
+        guard let spec = table.first(where: { $0.level == level && $0.name == name }) else { throw .noProtocolOption }
+        if let only = spec.only, only != kind { throw .noProtocolOption }
+        return spec
+    }
+
+    /// The opaque PVD_CONFIG object: the provider's name, NUL-terminated.
+    static let providerConfig: [UInt8] = Array("ws2spi-tcpip".utf8) + [0]
+}
+
+extension TCPIPProvider {
+    public func getSockOpt(_ s: SOCKET, level: Int32, name: Int32, value: UnsafeMutablePointer<CChar>?,
+                           length: UnsafeMutablePointer<Int32>?) throws(WSAError) {
+        let socket = try lookup(s)
+        let spec = try Options.find(level: level, name: name, kind: socket.kind)
+        guard spec.gettable else { throw .noProtocolOption }
+        guard let value, let length else { throw .fault }
+        let out = UnsafeMutableRawPointer(value)
+
+        /// Stores `bytes` if the caller's buffer holds them; WSAEFAULT if not.
+        func put<T>(_ v: T) throws(WSAError) {
+            let size = MemoryLayout<T>.size
+            guard length.pointee >= Int32(size) else { throw .fault }
+            withUnsafeBytes(of: v) { out.copyMemory(from: $0.baseAddress!, byteCount: size) }
+            length.pointee = Int32(size)
+        }
+        func kernelInt(_ level: Int32, _ name: Int32) throws(WSAError) -> Int32 {
+            var v: Int32 = 0
+            var len = socklen_t(4)
+            do { try Sys.getsockopt(socket.fd, level, name, &v, &len) } catch { throw error.wsa }
+            return v
+        }
+        func kernelLinger() throws(WSAError) -> linger {
+            var l = linger()
+            var len = socklen_t(MemoryLayout<linger>.size)
+            do { try Sys.getsockopt(socket.fd, SOL_SOCKET, SO_LINGER, &l, &len) } catch { throw error.wsa }
+            return l
+        }
+
+        switch spec.value {
+        case .kernelInt(let l, let n):
+            try put(Int32(try kernelInt(l, n) != 0 ? 1 : 0))
+        case .buffer(let n):
+            let remembered = socket.state.withLock { n == SO_RCVBUF ? $0.receiveBuffer : $0.sendBuffer }
+            if let remembered { try put(remembered) } else { try put(try kernelInt(SOL_SOCKET, n)) }
+        case .oobInline:
+            try put(Int32(try kernelInt(SOL_SOCKET, SO_OOBINLINE) != 0 ? 1 : 0))
+        case .linger:
+            let l = try kernelLinger()
+            // Winsock's struct linger has u_short fields.
+            try put((UInt16(l.l_onoff != 0 ? 1 : 0), UInt16(clamping: l.l_linger)))
+        case .dontLinger:
+            try put(Int32(try kernelLinger().l_onoff == 0 ? 1 : 0))
+        case .acceptConn:
+            try put(Int32(socket.current.contains(.listening) ? 1 : 0))
+        case .type:
+            try put(socket.kind.winsockType)
+        case .debug:
+            try put(Int32(socket.state.withLock { $0.debug } ? 1 : 0))
+        case .flowspec:
+            // The default flow spec: every field zero, best effort (RULINGS §11).
+            var q = QOS()
+            q.ForwardFP.LevelOfGuarantee = GUARANTEE(rawValue: GUARANTEE.RawValue(WS.BestEffortService))
+            q.BackwardFP.LevelOfGuarantee = GUARANTEE(rawValue: GUARANTEE.RawValue(WS.BestEffortService))
+            try put(q)
+        case .groupID:
+            try put(GROUP(socket.state.withLock { $0.group }))
+        case .groupPriority:
+            let (group, priority) = socket.state.withLock { ($0.group, $0.groupPriority) }
+            guard group != 0 else { throw .noProtocolOption }
+            try put(priority)
+        case .maxMessageSize:
+            try put(UInt32(WS.maxUDPMessage))
+        case .protocolInfo:
+            try put(ProtocolCatalog.info(for: socket.kind))
+        case .providerConfig:
+            let blob = Options.providerConfig
+            guard length.pointee >= Int32(blob.count) else { throw .fault }
+            blob.withUnsafeBytes { out.copyMemory(from: $0.baseAddress!, byteCount: blob.count) }
+            length.pointee = Int32(blob.count)
+        }
+    }
+
+    public func setSockOpt(_ s: SOCKET, level: Int32, name: Int32, value: UnsafePointer<CChar>?, length: Int32) throws(WSAError) {
+        let socket = try lookup(s)
+        let spec = try Options.find(level: level, name: name, kind: socket.kind)
+        guard spec.settable else { throw .noProtocolOption }
+        if case .providerConfig = spec.value {
+            // Opaque: any well-formed buffer is accepted; nothing to configure.
+            guard length >= 0, value != nil || length == 0 else { throw .fault }
+            return
+        }
+        guard let value else { throw .fault }
+        let raw = UnsafeRawPointer(value)
+
+        func int() throws(WSAError) -> Int32 {
+            guard length >= Int32(Options.BOOL) else { throw .fault }
+            return raw.loadUnaligned(as: Int32.self)
+        }
+        func setKernel<T: BitwiseCopyable>(_ level: Int32, _ name: Int32, _ v: T) throws(WSAError) {
+            do throws(Errno) {
+                try withUnsafeBytes(of: v) { (b) throws(Errno) in
+                    try Sys.setsockopt(socket.fd, level, name, b.baseAddress!, socklen_t(b.count))
+                }
+            } catch { throw error.wsa }
+        }
+
+        switch spec.value {
+        case .kernelInt(let l, let n):
+            try setKernel(l, n, Int32(try int() != 0 ? 1 : 0))
+        case .buffer(let n):
+            let v = try int()
+            guard v >= 0 else { throw .invalidArgument }
+            try setKernel(SOL_SOCKET, n, v)
+            socket.state.withLock { if n == SO_RCVBUF { $0.receiveBuffer = v } else { $0.sendBuffer = v } }
+        case .oobInline:
+            let on = try int() != 0
+            try setKernel(SOL_SOCKET, SO_OOBINLINE, Int32(on ? 1 : 0))
+            if on { socket.set(.oobInline) } else { socket.clear(.oobInline) }
+        case .linger:
+            guard length >= 4 else { throw .fault }
+            let onoff = raw.loadUnaligned(as: UInt16.self), seconds = raw.loadUnaligned(fromByteOffset: 2, as: UInt16.self)
+            try setKernel(SOL_SOCKET, SO_LINGER, linger(l_onoff: onoff != 0 ? 1 : 0, l_linger: Int32(onoff != 0 ? seconds : 0)))
+        case .dontLinger:
+            // SO_DONTLINGER TRUE is SO_LINGER off; FALSE turns lingering on
+            // with the interval already set.
+            let dont = try int() != 0
+            var l = linger()
+            var len = socklen_t(MemoryLayout<linger>.size)
+            try? Sys.getsockopt(socket.fd, SOL_SOCKET, SO_LINGER, &l, &len)
+            try setKernel(SOL_SOCKET, SO_LINGER, linger(l_onoff: dont ? 0 : 1, l_linger: l.l_linger))
+        case .debug:
+            // Recorded, not acted on (draft note (i)).
+            let on = try int() != 0
+            socket.state.withLock { $0.debug = on }
+        case .groupPriority:
+            let v = try int()
+            try socket.state.withLock { (st) throws(WSAError) in
+                guard st.group != 0 else { throw .noProtocolOption }
+                guard v >= 0 else { throw .invalidArgument }
+                st.groupPriority = v
+            }
+        case .acceptConn, .type, .flowspec, .groupID, .maxMessageSize, .protocolInfo, .providerConfig:
+            throw .noProtocolOption
+        }
+    }
+}
+
+/// The PROTOCOL_INFO records of this provider (SO_PROTOCOL_INFO).
+enum ProtocolCatalog {
+    private static let tcpName: StaticString = "TCP/IP"
+    private static let udpName: StaticString = "UDP/IP"
+
+    static func info(for kind: SocketKind) -> PROTOCOL_INFO {
+        var info = PROTOCOL_INFO()
+        info.iAddressFamily = WS.AF_INET
+        info.iMaxSockAddr = WS.sockaddrInSize
+        info.iMinSockAddr = WS.sockaddrInSize
+        info.iSocketType = kind.winsockType
+        info.iProtocol = kind.winsockProtocol
+        switch kind {
+        case .stream:
+            info.dwServiceFlags = WS.XP_GUARANTEED_DELIVERY | WS.XP_GUARANTEED_ORDER | WS.XP_GRACEFUL_CLOSE
+                | WS.XP_EXPEDITED_DATA | WS.XP_FRAGMENTATION   // 0x1066
+            info.dwMessageSize = 0
+            info.lpProtocol = UnsafeMutablePointer(mutating: UnsafeRawPointer(tcpName.utf8Start).assumingMemoryBound(to: CChar.self))
+        case .datagram:
+            info.dwServiceFlags = WS.XP_CONNECTIONLESS | WS.XP_MESSAGE_ORIENTED | WS.XP_SUPPORTS_BROADCAST
+                | WS.XP_SUPPORTS_MULTICAST | WS.XP_FRAGMENTATION   // 0x1609
+            info.dwMessageSize = WS.maxUDPMessage
+            info.lpProtocol = UnsafeMutablePointer(mutating: UnsafeRawPointer(udpName.utf8Start).assumingMemoryBound(to: CChar.self))
+        }
+        return info
+    }
+}

@@ -1,0 +1,159 @@
+// WSPSocket, WSPBind, WSPListen, WSPCloseSocket, WSPShutdown,
+// WSPGetSockName, WSPGetPeerName, WSPIoctlSocket.
+import Glibc
+import ProviderKit
+import CWS2SPI
+
+extension TCPIPProvider {
+    public func socket(family: Int32, type: Int32, protocol proto: Int32, providerID: DWORD, flags: Int32) throws(WSAError) -> SOCKET {
+        try requireStarted()
+        // AF_UNSPEC is allowed only with an explicit protocol (WSPSocket remarks).
+        if family == WS.AF_UNSPEC && proto == 0 { throw .invalidArgument }
+        guard family == WS.AF_INET || family == WS.AF_UNSPEC else { throw .addressFamilyNotSupported }
+        let kind: SocketKind
+        switch type {
+        case WS.SOCK_STREAM: kind = .stream
+        case WS.SOCK_DGRAM: kind = .datagram
+        case 0 where proto == WS.IPPROTO_TCP: kind = .stream
+        case 0 where proto == WS.IPPROTO_UDP: kind = .datagram
+        default: throw .socketTypeNotSupported
+        }
+        switch proto {
+        case 0, kind.winsockProtocol: break
+        case WS.IPPROTO_TCP, WS.IPPROTO_UDP: throw .protocolType
+        default: throw .protocolNotSupported
+        }
+        guard flags & ~WS.WSA_FLAG_OVERLAPPED == 0 else { throw .invalidArgument }
+        let overlapped = flags & WS.WSA_FLAG_OVERLAPPED != 0
+
+        let fd: Int32
+        do {
+            fd = try Sys.socket(Translation.family.linux(WS.AF_INET)!,
+                                Translation.socketType.linux(kind.winsockType)!,
+                                Translation.ipProtocol.linux(kind.winsockProtocol)!)
+        } catch { throw error.wsa }
+        if overlapped { try? Sys.setNonBlocking(fd, true) }
+        let socket = IPSocket(fd: fd, kind: kind, overlapped: overlapped, status: [])
+        return try register(socket)   // on failure the socket's deinit closes fd
+    }
+
+    public func bind(_ s: SOCKET, name: UnsafePointer<WS_sockaddr>?, length: Int32) throws(WSAError) {
+        let socket = try lookup(s)
+        // A wrong family is WSAEFAULT here (WSPBind remarks).
+        let endpoint = try IPv4Endpoint.parse(name, length: length, wrongFamily: .fault)
+        if socket.current.contains(.bound) { throw .invalidArgument }
+        do {
+            try endpoint.withLinux { (sa, len) throws(Errno) in try Sys.bind(socket.fd, sa, len) }
+        } catch { throw error.wsa }
+        socket.set(.bound)
+    }
+
+    public func listen(_ s: SOCKET, backlog: Int32) throws(WSAError) {
+        let socket = try lookup(s)
+        guard socket.kind == .stream else { throw .operationNotSupported }
+        let st = socket.current
+        if st.contains(.connected) || st.contains(.connecting) { throw .isConnected }
+        guard st.contains(.bound) else { throw .invalidArgument }
+        // Illegal values become the nearest legal one, 1...SOMAXCONN (WSPListen).
+        let clamped = min(max(backlog, 1), listenBacklogLimit)
+        do {
+            // A listener's descriptor is always non-blocking: WSPAccept waits
+            // in poll(2), where close and cancellation can reach it.
+            try Sys.setNonBlocking(socket.fd, true)
+            try Sys.listen(socket.fd, clamped)
+        } catch { throw error.wsa }
+        socket.set(.listening)
+    }
+
+    /// The largest backlog WSPListen passes to the kernel.
+    var listenBacklogLimit: Int32 { WS.SOMAXCONN }
+
+    public func closeSocket(_ s: SOCKET) throws(WSAError) {
+        try requireStarted()
+        guard let socket = sockets.remove(s) else { throw .notSocket }
+        socket.markClosed(abortive: false)
+        groups.leave(socket)
+    }
+
+    public func shutdown(_ s: SOCKET, how: Int32) throws(WSAError) {
+        let socket = try lookup(s)
+        guard let linuxHow = Translation.shutdownHow.linux(how) else { throw .invalidArgument }
+        if socket.kind == .stream {
+            socket.resolveConnect()
+            guard socket.current.contains(.connected) else { throw .notConnected }
+        }
+        do { try Sys.shutdown(socket.fd, linuxHow) } catch {
+            // An unconnected datagram socket has nothing to shut down in the
+            // kernel; the provider still refuses further calls.
+            if !(socket.kind == .datagram && error.rawValue == ENOTCONN) { throw error.wsa }
+        }
+        switch how {
+        case WS.SD_RECEIVE: socket.set(.receiveShut)
+        case WS.SD_SEND: socket.set(.sendShut)
+        default: socket.set([.receiveShut, .sendShut])
+        }
+    }
+
+    public func getSockName(_ s: SOCKET, name: UnsafeMutablePointer<WS_sockaddr>?, length: UnsafeMutablePointer<Int32>?) throws(WSAError) {
+        let socket = try lookup(s)
+        guard name != nil, let length, length.pointee >= WS.sockaddrInSize else { throw .fault }
+        guard socket.current.contains(.bound) else { throw .invalidArgument }
+        try socket.localEndpoint().store(to: name, length: length)
+    }
+
+    public func getPeerName(_ s: SOCKET, name: UnsafeMutablePointer<WS_sockaddr>?, length: UnsafeMutablePointer<Int32>?) throws(WSAError) {
+        let socket = try lookup(s)
+        guard name != nil, let length, length.pointee >= WS.sockaddrInSize else { throw .fault }
+        socket.resolveConnect()
+        guard socket.current.contains(.connected) else { throw .notConnected }
+        try socket.peerEndpoint().store(to: name, length: length)
+    }
+
+    public func ioctlSocket(_ s: SOCKET, command: Int32, argument: UnsafeMutablePointer<WS_u_long>?) throws(WSAError) {
+        let socket = try lookup(s)
+        guard let argument else { throw .fault }
+        switch command {
+        case WS.FIONBIO:
+            let on = argument.pointee != 0
+            // A listener stays non-blocking in the kernel (see listen).
+            if !socket.current.contains(.listening) && !socket.overlapped {
+                do { try Sys.setNonBlocking(socket.fd, on) } catch { throw error.wsa }
+            }
+            if on { socket.set(.nonBlocking) } else { socket.clear(.nonBlocking) }
+        case WS.FIONREAD:
+            if socket.current.contains(.listening) { argument.pointee = 0; return }
+            var n: Int32 = 0
+            do { try Sys.ioctl(socket.fd, UInt(FIONREAD), &n) } catch { throw error.wsa }
+            argument.pointee = WS_u_long(max(n, 0))
+        case WS.SIOCATMARK:
+            guard socket.kind == .stream else { throw .invalidArgument }
+            argument.pointee = try atMark(socket) ? 1 : 0
+        default:
+            throw .invalidArgument   // FIOASYNC and everything else (RULINGS §10)
+        }
+    }
+
+    /// SIOCATMARK: TRUE unless out-of-band data is waiting to be read.
+    private func atMark(_ socket: IPSocket) throws(WSAError) -> Bool {
+        var inline: Int32 = 0
+        var len = socklen_t(4)
+        try? Sys.getsockopt(socket.fd, SOL_SOCKET, SO_OOBINLINE, &inline, &len)
+        if inline == 0 {
+            // The urgent byte is kept apart: can it be peeked at?
+            var byte: UInt8 = 0
+            return (try? Sys.recv(socket.fd, &byte, 1, Int32(MSG_OOB | MSG_PEEK | MSG_DONTWAIT))) != 1
+        }
+        // In line: the kernel's mark says whether the urgent byte is next;
+        // a peek stops at the mark, so a short peek means data precedes it.
+        var mark: Int32 = 0
+        try? Sys.ioctl(socket.fd, UInt(SIOCATMARK), &mark)
+        if mark != 0 { return false }
+        var queued: Int32 = 0
+        try? Sys.ioctl(socket.fd, UInt(FIONREAD), &queued)
+        if queued <= 0 { return true }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: Int(queued), alignment: 1)
+        defer { buffer.deallocate() }
+        let peeked = (try? Sys.recv(socket.fd, buffer, Int(queued), Int32(MSG_PEEK | MSG_DONTWAIT))) ?? Int(queued)
+        return peeked >= Int(queued)
+    }
+}

@@ -1,0 +1,91 @@
+// The TCP/IP service provider: start-up, clean-up, and the socket table.
+import Glibc
+import Synchronization
+import ProviderKit
+import CWS2SPI
+
+/// The TCP/IP provider over Linux kernel sockets (AF_INET stream/TCP and
+/// datagram/UDP). One instance serves the whole process.
+public final class TCPIPProvider: ServiceProvider, @unchecked Sendable {
+    public static let shared = TCPIPProvider()
+
+    /// Versions this provider speaks: 1.1 through 2.0 (RULINGS §3).
+    static let lowestVersion: (major: UInt8, minor: UInt8) = (1, 1)
+    static let highestVersion: (major: UInt8, minor: UInt8) = (2, 0)
+    static let description = "ws2spi TCP/IP service provider 2.0 on Linux kernel sockets"
+
+    /// Start-ups not yet undone by WSPCleanup; entry points need it > 0.
+    let startups = Atomic<Int>(0)
+    /// Serialises start-up and clean-up against each other.
+    let lifecycle = Mutex<Void>(())
+    /// The callback of the last WSPCleanup, kept for the APC machinery.
+    let cleanupCallback = Mutex<(LPCLEANUPPROC, DWORD)?>(nil)
+
+    let sockets = HandleTable<IPSocket>()
+    let groups = GroupTable()
+
+    public init() {}
+
+    // MARK: start-up and clean-up
+
+    public func startup(version: WORD, data: LPWSADATA?) -> Int32 {
+        let major = UInt8(version & 0xFF), minor = UInt8(version >> 8)
+        if (major, minor) < TCPIPProvider.lowestVersion { return WSAError.versionNotSupported.code }
+        guard let data else { return WSAError.fault.code }
+        let use: (major: UInt8, minor: UInt8) = (major, minor) < TCPIPProvider.highestVersion ? (major, minor) : TCPIPProvider.highestVersion
+        lifecycle.withLock { _ in
+            data.pointee.wVersion = WORD(use.major) | WORD(use.minor) << 8
+            data.pointee.wHighVersion = WORD(TCPIPProvider.highestVersion.major) | WORD(TCPIPProvider.highestVersion.minor) << 8
+            withUnsafeMutableBytes(of: &data.pointee.szDescription) { copyCString(TCPIPProvider.description, into: $0) }
+            withUnsafeMutableBytes(of: &data.pointee.szSystemStatus) { copyCString("Running", into: $0) }
+            data.pointee.iMaxSockets = UInt16(min(UInt64(sockets.capacity), Sys.getrlimitNoFile()))
+            data.pointee.iMaxUdpDg = 512
+            data.pointee.lpVendorInfo = nil
+            startups.add(1, ordering: .sequentiallyConsistent)
+        }
+        return 0
+    }
+
+    public func cleanup(callback: LPCLEANUPPROC?, callbackData: DWORD) throws(WSAError) {
+        try lifecycle.withLock { (_) throws(WSAError) in
+            guard startups.load(ordering: .sequentiallyConsistent) > 0 else { throw .notInitialised }
+            if startups.subtract(1, ordering: .sequentiallyConsistent).newValue > 0 { return }
+            // The last clean-up: reset connections, close every socket.
+            for socket in sockets.removeAll() {
+                let reset = socket.kind == .stream && socket.current.contains(.connected)
+                socket.markClosed(abortive: reset)
+                groups.leave(socket)
+            }
+            if let callback { cleanupCallback.withLock { $0 = (callback, callbackData) } }
+        }
+    }
+
+    // MARK: the socket table
+
+    /// The socket behind a handle: WSANOTINITIALISED before start-up,
+    /// WSAENOTSOCK for a handle that is closed or was never ours.
+    @inline(__always)
+    func lookup(_ s: SOCKET) throws(WSAError) -> IPSocket {
+        guard startups.load(ordering: .relaxed) > 0 else { throw .notInitialised }
+        guard let socket = sockets.lookup(s) else { throw .notSocket }
+        return socket
+    }
+
+    @inline(__always)
+    func requireStarted() throws(WSAError) {
+        guard startups.load(ordering: .relaxed) > 0 else { throw .notInitialised }
+    }
+
+    /// Gives a socket its handle; WSAEMFILE when the table is full.
+    func register(_ socket: IPSocket) throws(WSAError) -> SOCKET {
+        guard let handle = sockets.insert(socket) else { throw .tooManyFiles }
+        return handle
+    }
+}
+
+/// Copies `text` as a NUL-terminated string into a fixed char array.
+func copyCString(_ text: String, into buffer: UnsafeMutableRawBufferPointer) {
+    let bytes = Array(text.utf8.prefix(buffer.count - 1))
+    buffer.copyBytes(from: bytes)
+    buffer[bytes.count] = 0
+}

@@ -1,0 +1,146 @@
+// WSPSend, WSPSendTo, WSPRecv, WSPRecvFrom: the data path. One kernel call
+// per Winsock call in the common case; no allocation, no lock.
+import Glibc
+import ProviderKit
+import CWS2SPI
+
+extension TCPIPProvider {
+    public func receive(_ s: SOCKET, buffer: UnsafeMutableRawPointer?, length: DWORD, received: LPDWORD?, flags: LPINT?,
+                        from: UnsafeMutableRawPointer?, fromLength: LPINT?,
+                        overlapped: LPWSAOVERLAPPED?, completion: LPWSAOVERLAPPED_COMPLETION_ROUTINE?) throws(WSAError) {
+        let socket = try lookup(s)
+        guard let received, let flags else { throw .fault }
+        if buffer == nil && length > 0 { throw .fault }
+        let inFlags = flags.pointee & ~WS.MSG_PARTIAL
+        guard var kernelFlags = Translation.flags(inFlags, Translation.receiveFlags) else { throw .operationNotSupported }
+        let st = socket.current
+        if st.contains(.receiveShut) { throw .shutdown }
+
+        switch socket.kind {
+        case .stream:
+            if inFlags & WS.MSG_OOB != 0 && !st.contains(.connected) { throw .notConnected }
+            if !st.contains(.connected) {
+                if st.contains(.connecting) && socket.resolveConnect() == nil && socket.current.contains(.connected) {
+                    break
+                }
+                throw .notConnected
+            }
+        case .datagram:
+            if inFlags & WS.MSG_OOB != 0 { throw .operationNotSupported }
+            guard st.contains(.bound) else { throw .invalidArgument }
+            // The size of the whole datagram comes back, to detect truncation.
+            kernelFlags |= Int32(MSG_TRUNC)
+            if from != nil {
+                guard let fromLength, fromLength.pointee >= WS.sockaddrInSize else { throw .fault }
+            }
+        }
+
+        let wantsFrom = socket.kind == .datagram && from != nil
+        var peer = sockaddr_in()
+        var peerLength = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let n: Int
+        do throws(WSAError) {
+            n = try socket.isNonBlocking
+                ? call { () throws(Errno) in try kernelReceive(socket.fd, buffer, Int(length), kernelFlags | Int32(MSG_DONTWAIT), wantsFrom, &peer, &peerLength) }
+                : socket.blocking { () throws(Errno) -> Int in
+                    try kernelReceive(socket.fd, buffer, Int(length), kernelFlags, wantsFrom, &peer, &peerLength)
+                }
+        } catch {
+            // A datagram socket learns of an ICMP port-unreachable as a reset.
+            if socket.kind == .datagram && error == .connectionRefused { throw .connectionReset }
+            throw error
+        }
+
+        if wantsFrom { IPv4Endpoint(linux: peer).store(to: from!); fromLength!.pointee = WS.sockaddrInSize }
+        if socket.kind == .datagram && n > Int(length) {
+            // Truncated: the buffer holds the first part, the rest is lost.
+            received.pointee = length
+            flags.pointee = inFlags | WS.MSG_PARTIAL
+            throw .messageSize
+        }
+        received.pointee = DWORD(n)
+        flags.pointee = inFlags
+    }
+
+    @inline(__always)
+    private func kernelReceive(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ length: Int, _ flags: Int32,
+                               _ wantsFrom: Bool, _ peer: inout sockaddr_in, _ peerLength: inout socklen_t) throws(Errno) -> Int {
+        if !wantsFrom { return try Sys.recv(fd, buffer, length, flags) }
+        return try withUnsafeMutablePointer(to: &peer) { (p) throws(Errno) -> Int in
+            try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (q) throws(Errno) -> Int in
+                try Sys.recvfrom(fd, buffer, length, flags, q, &peerLength)
+            }
+        }
+    }
+
+    public func send(_ s: SOCKET, buffer: UnsafeRawPointer?, length: DWORD, sent: LPDWORD?, flags: Int32,
+                     to: UnsafeRawPointer?, toLength: Int32?,
+                     overlapped: LPWSAOVERLAPPED?, completion: LPWSAOVERLAPPED_COMPLETION_ROUTINE?) throws(WSAError) {
+        let socket = try lookup(s)
+        guard let sent else { throw .fault }
+        if buffer == nil && length > 0 { throw .fault }
+        guard let kernelFlags = Translation.flags(flags, Translation.sendFlags) else { throw .operationNotSupported }
+        let st = socket.current
+        if st.contains(.sendShut) { throw .shutdown }
+
+        switch socket.kind {
+        case .stream:
+            if !st.contains(.connected) {
+                if !(st.contains(.connecting) && socket.resolveConnect() == nil && socket.current.contains(.connected)) {
+                    throw .notConnected
+                }
+            }
+            // lpTo is ignored on a connection-oriented socket.
+            sent.pointee = DWORD(try sendStream(socket, buffer, Int(length), kernelFlags))
+        case .datagram:
+            if flags & WS.MSG_OOB != 0 { throw .operationNotSupported }
+            var target: IPv4Endpoint?
+            if let toLength, to != nil {
+                let endpoint = try IPv4Endpoint.parse(to, length: toLength, wrongFamily: .addressFamilyNotSupported)
+                if endpoint.isAnyAddress || endpoint.port == 0 { throw .addressNotAvailable }
+                target = endpoint
+            } else if !st.contains(.connected) {
+                // WSPSend needs a default peer; WSPSendTo without lpTo a destination.
+                throw toLength == nil ? .notConnected : .destinationRequired
+            }
+            let nonBlocking = socket.isNonBlocking
+            let f = kernelFlags | (nonBlocking ? Int32(MSG_DONTWAIT) : 0)
+            let n: Int
+            if let target {
+                n = try target.withLinux { (sa, len) throws(WSAError) -> Int in
+                    nonBlocking
+                        ? try call { () throws(Errno) in try Sys.sendto(socket.fd, buffer, Int(length), f, sa, len) }
+                        : try socket.blocking { () throws(Errno) in try Sys.sendto(socket.fd, buffer, Int(length), f, sa, len) }
+                }
+                socket.set(.bound)   // sendto binds an unbound socket
+            } else {
+                n = nonBlocking
+                    ? try call { () throws(Errno) in try Sys.send(socket.fd, buffer, Int(length), f) }
+                    : try socket.blocking { () throws(Errno) in try Sys.send(socket.fd, buffer, Int(length), f) }
+            }
+            sent.pointee = DWORD(n)
+        }
+    }
+
+    /// A stream send: a blocking socket sends everything (Winsock's blocking
+    /// send returns when all bytes are queued), a non-blocking one what fits.
+    @inline(__always)
+    private func sendStream(_ socket: IPSocket, _ buffer: UnsafeRawPointer?, _ length: Int, _ flags: Int32) throws(WSAError) -> Int {
+        if socket.isNonBlocking {
+            return try call { () throws(Errno) in try Sys.send(socket.fd, buffer, length, flags | Int32(MSG_DONTWAIT)) }
+        }
+        var done = 0
+        repeat {
+            done += try socket.blocking { () throws(Errno) -> Int in
+                try Sys.send(socket.fd, buffer.map { $0 + done }, length - done, flags)
+            }
+        } while done < length
+        return done
+    }
+}
+
+/// Runs a kernel call that cannot block, turning its errno into a WSA code.
+@inline(__always)
+func call<T>(_ body: () throws(Errno) -> T) throws(WSAError) -> T {
+    do { return try body() } catch { throw error.wsa }
+}

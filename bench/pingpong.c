@@ -1,0 +1,74 @@
+/*
+ * pingpong.c: TCP loopback round-trip latency, 1 byte each way.
+ *
+ * A server thread echoes every byte it receives; the main thread sends one
+ * byte and waits for it to come back, ROUNDS times (default 50 000, or
+ * argv[1]), after 1 000 warm-up round trips. TCP_NODELAY on both ends.
+ *
+ *   cc -O2 -o pingpong-raw bench/pingpong.c -pthread
+ *   cc -O2 -DUSE_SPI $(pkg-config --cflags ws2spi) -o pingpong-spi \
+ *       bench/pingpong.c $(pkg-config --libs ws2spi) -pthread
+ *
+ * Prints: pingpong rtt_us=<mean microseconds per round trip> total_s=<...>
+ */
+#include "net.h"
+
+#define WARMUP 1000
+
+static net_sock listener;
+
+static void *server(void *arg)
+{
+    char c;
+    (void)arg;
+    net_sock s = net_accept(listener);
+    net_nodelay(s);
+    while (net_recv(s, &c, 1) == 1)
+        net_send_all(s, &c, 1);
+    net_close(s);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    long rounds = argc > 1 ? strtol(argv[1], NULL, 10) : 50000;
+    uint16_t port;
+    pthread_t tid;
+    char c = 'x';
+    double t0, t1;
+    long i;
+
+    if (rounds <= 0) {
+        fprintf(stderr, "usage: %s [ROUNDS]\n", argv[0]);
+        return 2;
+    }
+    net_startup();
+    listener = net_listener(&port);
+    if (pthread_create(&tid, NULL, server, NULL) != 0) {
+        fprintf(stderr, "pthread_create failed\n");
+        return 1;
+    }
+
+    net_sock s = net_tcp_socket();
+    net_connect_loopback(s, port);
+    net_nodelay(s);
+
+    for (i = 0; i < WARMUP; i++) {
+        net_send_all(s, &c, 1);
+        net_recv_all(s, &c, 1);
+    }
+    t0 = net_now();
+    for (i = 0; i < rounds; i++) {
+        net_send_all(s, &c, 1);
+        net_recv_all(s, &c, 1);
+    }
+    t1 = net_now();
+
+    net_close(s);
+    pthread_join(tid, NULL);
+    net_close(listener);
+    net_cleanup();
+
+    printf("pingpong rtt_us=%.3f total_s=%.3f\n", (t1 - t0) * 1e6 / (double)rounds, t1 - t0);
+    return 0;
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# test-all.sh: every test stage of ws2spi, in order (`make test` runs it).
+#
+#   1 header-matrix   scripts/header-matrix.sh
+#   2 build           make all (release library, build/lib/libws2spi.so.2)
+#   3 install         make install PREFIX=build/test-prefix (fresh each time)
+#   4 exports         scripts/check-exports.sh build/test-prefix/lib/libws2spi.so.2
+#   5 swift-test      swift test
+#   6 c-tests         scripts/run-c-tests.sh build/test-prefix (if present)
+#
+# Every stage runs even when an earlier one failed (stages that need the
+# library are skipped, as failures, when it could not be built or installed).
+# Each stage's output is also kept in build/test-logs/<stage>.log. The last
+# line is "N passed, M failed", summed over the stages' own "N passed, M
+# failed" lines (swift test: its XCTest / Swift Testing totals); a stage that
+# fails without such a line counts as one failure. Exit status 0 only if
+# nothing failed.
+set -u
+
+cd "$(dirname "$0")/.."
+root=$PWD
+MAKE=${MAKE:-make}
+SWIFT=${SWIFT:-$(command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)}
+logs=build/test-logs
+prefix=build/test-prefix
+
+rm -rf "$logs"
+mkdir -p "$logs"
+
+total_passed=0 total_failed=0
+failed_stages=()
+stage_no=0
+
+# counts_generic LOG: "P F" from the last "N passed, M failed" line, or "".
+counts_generic() {
+    grep -oE '[0-9]+ passed, [0-9]+ failed' "$1" | tail -1 |
+        awk '{ print $1, $3 }'
+}
+
+# counts_swift LOG: "P F" from swift test output (XCTest and Swift Testing),
+# or "" when neither reported.
+counts_swift() {
+    awk '
+    # XCTest: the last "Executed N tests, with M failures" is the grand total.
+    /Executed [0-9]+ tests?, with [0-9]+ failures?/ {
+        for (i = 1; i <= NF; i++) if ($i == "Executed") xn = $(i + 1)
+        for (i = 1; i <= NF; i++) if ($i == "with") xm = $(i + 1)
+        seen_x = 1
+    }
+    /^Test Case .* failed \(/ { xfailed_cases++ }
+    # Swift Testing: "Test run with N tests ... passed|failed after ...".
+    /Test run with [0-9]+ tests?/ {
+        for (i = 1; i <= NF; i++) if ($i == "with") { sn = $(i + 1); break }
+        seen_s = 1
+    }
+    /Test .* failed after/ && !/Test run with/ { sfailed++ }
+    END {
+        if (!seen_x && !seen_s) exit
+        # Failed test cases, not failed assertions; fall back on the count.
+        xf = xfailed_cases + 0
+        if (seen_x && xf == 0 && xm > 0) xf = (xm < xn ? xm : xn)
+        n = xn + sn; f = xf + sfailed
+        print n - f, f
+    }' "$1"
+}
+
+# run_stage NAME COUNTER COMMAND...: runs COMMAND, teeing its output.
+run_stage() {
+    local name=$1 counter=$2
+    shift 2
+    stage_no=$((stage_no + 1))
+    local log="$logs/$stage_no-$name.log"
+    echo
+    echo "=== [$stage_no] $name: $* ==="
+    "$@" 2>&1 | tee "$log"
+    local rc=${PIPESTATUS[0]}
+    record "$name" "$rc" "$($counter "$log")"
+    return "$rc"
+}
+
+# skip_stage NAME REASON: a stage that cannot run counts as one failure.
+skip_stage() {
+    stage_no=$((stage_no + 1))
+    echo
+    echo "=== [$stage_no] $1: skipped ==="
+    echo "--- $1: FAILED (skipped: $2)"
+    total_failed=$((total_failed + 1))
+    failed_stages+=("$1")
+}
+
+# script_cmd FILE: how to run a script of the repository.
+script_cmd() {
+    if [ -x "$1" ]; then echo "./$1"; else echo "bash $1"; fi
+}
+
+# record NAME RC "P F"
+record() {
+    local name=$1 rc=$2 counts=$3 p=0 f=0
+    if [ -n "$counts" ]; then read -r p f <<< "$counts"; fi
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    total_passed=$((total_passed + p))
+    total_failed=$((total_failed + f))
+    if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ]; then
+        failed_stages+=("$name")
+        echo "--- $name: FAILED (exit $rc; $p passed, $f failed)"
+    else
+        echo "--- $name: ok ($p passed, $f failed)"
+    fi
+}
+
+no_counts() { :; }
+
+# 1. The header compiles everywhere it must.
+if [ -f scripts/header-matrix.sh ]; then
+    run_stage header-matrix counts_generic $(script_cmd scripts/header-matrix.sh)
+else
+    skip_stage header-matrix "scripts/header-matrix.sh not found"
+fi
+
+# 2. The release library.
+built=0
+run_stage build no_counts "$MAKE" --no-print-directory all && built=1
+
+# 3. A fresh install, as a user would have it.
+installed=0
+if [ "$built" -eq 1 ]; then
+    rm -rf "$prefix"
+    run_stage install no_counts "$MAKE" --no-print-directory install \
+        PREFIX="$root/$prefix" DESTDIR= && installed=1
+else
+    skip_stage install "the library did not build"
+fi
+
+# 4. The exported symbols, soname and dependencies of the installed library.
+if [ "$installed" -eq 1 ]; then
+    run_stage exports counts_generic $(script_cmd scripts/check-exports.sh) "$prefix/lib/libws2spi.so.2"
+else
+    skip_stage exports "the library was not installed"
+fi
+
+# 5. The Swift tests (debug build).
+# (without CC/CXX: SwiftPM would compile the C shim with a gcc from $CC)
+run_stage swift-test counts_swift env -u CC -u CXX "$SWIFT" test
+
+# 6. The C tests against the installed library.
+if [ -f scripts/run-c-tests.sh ]; then
+    if [ "$installed" -eq 1 ]; then
+        run_stage c-tests counts_generic $(script_cmd scripts/run-c-tests.sh) "$prefix"
+    else
+        skip_stage c-tests "the library was not installed"
+    fi
+else
+    stage_no=$((stage_no + 1))
+    echo
+    echo "=== [$stage_no] c-tests: scripts/run-c-tests.sh not found, nothing to run ==="
+fi
+
+echo
+if [ "${#failed_stages[@]}" -gt 0 ]; then
+    echo "failed stages: ${failed_stages[*]} (logs in $logs/)"
+fi
+echo "$total_passed passed, $total_failed failed"
+[ "${#failed_stages[@]}" -eq 0 ]
