@@ -7,6 +7,7 @@
 #   4 exports         scripts/check-exports.sh build/test-prefix/lib/libws2spi.so.2
 #   5 swift-test      swift test
 #   6 c-tests         scripts/run-c-tests.sh build/test-prefix (if present)
+#   7 python-host     Tests/python/ctypes_host.py: a non-C host loads the library
 #
 # Every stage runs even when an earlier one failed (stages that need the
 # library are skipped, as failures, when it could not be built or installed).
@@ -153,6 +154,13 @@ else
     stage_no=$((stage_no + 1))
     echo
     echo "=== [$stage_no] c-tests: scripts/run-c-tests.sh not found, nothing to run ==="
+fi
+
+# 7. A host in another language: Python's ctypes.
+if [ "$installed" -eq 1 ] && command -v python3 >/dev/null 2>&1; then
+    run_stage python-host counts_generic python3 Tests/python/ctypes_host.py "$prefix/lib/libws2spi.so.2"
+else
+    skip_stage python-host "no installed library or no python3"
 fi
 
 echo
