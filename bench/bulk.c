@@ -1,7 +1,7 @@
 /*
  * bulk.c: TCP loopback throughput.
  *
- * A sender thread writes 64 KiB blocks until TOTAL bytes (default 4 GiB, or
+ * A sender thread writes 64 KiB blocks until TOTAL bytes (default 1 GiB, or
  * argv[1] MiB) are sent, then closes; the main thread reads them with a
  * 64 KiB buffer until end of stream. The clock runs from the accepted
  * connection to end of stream.
@@ -24,6 +24,7 @@ static void *sender(void *arg)
     static char block[BLOCK];
     uint64_t left = total;
     (void)arg;
+    net_pin(1);
     memset(block, 'b', sizeof block);
     net_sock s = net_tcp_socket();
     net_connect_loopback(s, port);
@@ -39,7 +40,7 @@ static void *sender(void *arg)
 int main(int argc, char **argv)
 {
     static char buf[BLOCK];
-    long mib = argc > 1 ? strtol(argv[1], NULL, 10) : 4096;
+    long mib = argc > 1 ? strtol(argv[1], NULL, 10) : 1024;
     uint64_t got = 0;
     pthread_t tid;
     double t0, t1;
@@ -50,6 +51,7 @@ int main(int argc, char **argv)
         return 2;
     }
     total = (uint64_t)mib << 20;
+    net_pin(0);
     net_startup();
     net_sock l = net_listener(&port);
     if (pthread_create(&tid, NULL, sender, NULL) != 0) {

@@ -21,6 +21,7 @@ static void *server(void *arg)
 {
     char c;
     (void)arg;
+    net_pin(1);
     net_sock s = net_accept(listener);
     net_nodelay(s);
     while (net_recv(s, &c, 1) == 1)
@@ -42,6 +43,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s [ROUNDS]\n", argv[0]);
         return 2;
     }
+    net_pin(0);
     net_startup();
     listener = net_listener(&port);
     if (pthread_create(&tid, NULL, server, NULL) != 0) {

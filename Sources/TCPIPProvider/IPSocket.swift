@@ -25,6 +25,8 @@ struct SocketStatus: OptionSet, Sendable {
     static let connectFailed = SocketStatus(rawValue: 1 << 8)
     /// SO_OOBINLINE is on: urgent data counts as normal data in WSPSelect.
     static let oobInline = SocketStatus(rawValue: 1 << 9)
+    /// The provider holds an urgent byte (`ColdState.urgentByte`).
+    static let urgentHeld = SocketStatus(rawValue: 1 << 10)
 }
 
 /// A connection taken from the kernel's accept queue that WSPAccept has not
@@ -46,6 +48,10 @@ struct ColdState: Sendable {
     var pending: [PendingConnection] = []
     /// Why the last non-blocking connect failed (the deferred-error slot).
     var connectError: WSAError?
+    /// The out-of-band byte taken from the kernel before a normal read could
+    /// pass it (Linux drops an unread urgent byte once reads go past its mark;
+    /// Winsock keeps it until read with MSG_OOB, draft §2.8.2).
+    var urgentByte: UInt8?
 }
 typealias GROUPID = UInt32
 
@@ -126,6 +132,28 @@ final class IPSocket: @unchecked Sendable {
     static func abort(_ fd: Int32) {
         setAbortiveLinger(fd)
         Sys.close(fd)
+    }
+
+    /// Moves a waiting urgent byte from the kernel into `urgentByte`
+    /// (SO_OOBINLINE off). A newer urgent byte replaces an older one, as in BSD.
+    func holdUrgentByte() {
+        var byte: UInt8 = 0
+        guard (try? Sys.recv(fd, &byte, 1, Int32(MSG_OOB | MSG_DONTWAIT))) == 1 else { return }
+        state.withLock { $0.urgentByte = byte }
+        set(.urgentHeld)
+    }
+
+    /// Takes (or, peeking, copies) the held urgent byte.
+    func takeUrgentByte(peek: Bool) -> UInt8? {
+        guard current.contains(.urgentHeld) else { return nil }
+        return state.withLock { st -> UInt8? in
+            let b = st.urgentByte
+            if !peek {
+                st.urgentByte = nil
+                clear(.urgentHeld)
+            }
+            return b
+        }
     }
 
     /// For a non-blocking connect in progress: finds out whether it has

@@ -92,7 +92,7 @@ extension TCPIPProvider {
             if socket.kind == .stream && !st.contains(.connected) { return (0, false) }
             return (Int16(POLLOUT), false)
         case .except:
-            if st.contains(.connectFailed) { return (0, true) }
+            if st.contains(.connectFailed) || (st.contains(.urgentHeld) && !inline) { return (0, true) }
             if st.contains(.connecting) { return (Int16(POLLOUT), false) }
             if socket.kind == .stream && st.contains(.connected) { return (inline ? 0 : Int16(POLLPRI), false) }
             return (0, false)
@@ -113,7 +113,7 @@ extension TCPIPProvider {
             if socket.kind == .stream && !st.contains(.connected) { return false }
             return r & Int32(POLLOUT | POLLERR | POLLHUP) != 0
         case .except:
-            if st.contains(.connectFailed) { return true }
+            if st.contains(.connectFailed) || (st.contains(.urgentHeld) && !st.contains(.oobInline)) { return true }
             // Urgent data (not in line), or the connection broken (draft: WSPSelect).
             return (!st.contains(.oobInline) && r & Int32(POLLPRI) != 0) || (socket.kind == .stream && r & Int32(POLLERR) != 0)
         }

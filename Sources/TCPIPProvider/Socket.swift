@@ -139,6 +139,7 @@ extension TCPIPProvider {
         var len = socklen_t(4)
         try? Sys.getsockopt(socket.fd, SOL_SOCKET, SO_OOBINLINE, &inline, &len)
         if inline == 0 {
+            if socket.current.contains(.urgentHeld) { return false }
             // The urgent byte is kept apart: can it be peeked at?
             var byte: UInt8 = 0
             return (try? Sys.recv(socket.fd, &byte, 1, Int32(MSG_OOB | MSG_PEEK | MSG_DONTWAIT))) != 1

@@ -35,6 +35,13 @@ extension TCPIPProvider {
             }
         }
 
+        if socket.kind == .stream && !st.contains(.oobInline) {
+            let n = try receiveStream(socket, buffer, Int(length), kernelFlags)
+            received.pointee = DWORD(n)
+            flags.pointee = inFlags
+            return
+        }
+
         let wantsFrom = socket.kind == .datagram && from != nil
         var peer = sockaddr_in()
         var peerLength = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -60,6 +67,37 @@ extension TCPIPProvider {
         }
         received.pointee = DWORD(n)
         flags.pointee = inFlags
+    }
+
+    /// A stream receive with SO_OOBINLINE off. Linux drops an urgent byte
+    /// that a normal read passes, so each normal read first asks poll(2)
+    /// whether one waits (POLLPRI) and moves it aside; the wait of a
+    /// blocking read is that same poll. MSG_OOB reads the byte held aside.
+    @inline(__always)
+    private func receiveStream(_ socket: IPSocket, _ buffer: UnsafeMutableRawPointer?, _ length: Int, _ flags: Int32) throws(WSAError) -> Int {
+        if flags & Int32(MSG_OOB) != 0 {
+            socket.holdUrgentByte()
+            guard let byte = socket.takeUrgentByte(peek: flags & Int32(MSG_PEEK) != 0) else { throw .invalidArgument }
+            if length < 1 { return 0 }
+            buffer!.storeBytes(of: byte, as: UInt8.self)
+            return 1
+        }
+        let nonBlocking = socket.isNonBlocking
+        while true {
+            var p = pollfd(fd: socket.fd, events: Int16(POLLIN | POLLPRI), revents: 0)
+            _ = nonBlocking
+                ? try call { () throws(Errno) in try Sys.poll(&p, 1, 0) }
+                : try socket.blocking { () throws(Errno) in try Sys.poll(&p, 1, -1) }
+            if Int32(p.revents) & Int32(POLLPRI) != 0 { socket.holdUrgentByte() }
+            do {
+                return try Sys.recv(socket.fd, buffer, length, flags | Int32(MSG_DONTWAIT))
+            } catch where error.isWouldBlock && !nonBlocking {
+                continue   // only the urgent byte was there: wait again
+            } catch {
+                if socket.current.contains(.closed) { throw .interrupted }
+                throw error.wsa
+            }
+        }
     }
 
     @inline(__always)

@@ -167,7 +167,7 @@ TEST(connect_user_data) {
     struct sockaddr_in la;
     SOCKET l = t_listener(&la);
     SOCKET c = t_socket(SOCK_STREAM);
-    char data[5] = "hello";
+    char data[] = "hello";
     WSABUF caller = { 5, data };
     CHECK_WSA(WSPConnect(c, (struct sockaddr *)&la, sizeof la, &caller, NULL, 0, NULL, NULL, lpErrno), WSAEPROTONOSUPPORT);
     char back[64];
