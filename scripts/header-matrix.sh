@@ -16,8 +16,9 @@
 #                              USE_WS_PREFIX next to the Linux socket headers
 # Then, where the tools exist:
 #   swiftc   imports the header as a Clang module with USE_WS_PREFIX, next to Glibc;
-#   abi      the ABI probe of $ABI_DIR (default /work/shared/abi) built with gcc and
-#            clang prints exactly the lines of expected_win64.txt.
+#   abi      a probe generated (scripts/gen-abi-probe.awk) from Tests/c/header/abi-win64.txt,
+#            the Windows x64 layout reference, built with gcc and clang, prints
+#            exactly that file.
 # A compiler that is absent is skipped with a message.
 # Prints one line per mode and "N passed, M failed"; exits 1 on any failure.
 set -u
@@ -26,7 +27,6 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 inc=${1:-$root/include}
 inc=$(cd "$inc" 2>/dev/null && pwd) || { echo "no include directory: ${1:-}"; exit 2; }
 tests=$root/Tests/c/header
-abi=${ABI_DIR:-/work/shared/abi}
 flags="-Wall -Wextra -Werror -pedantic"
 files="first last fdsetsize prefix_first prefix_last"
 
@@ -115,27 +115,27 @@ else
     skip "swiftc: not found"
 fi
 
-# ABI: the probe's output must be exactly the reference (line endings aside).
-if [ -f "$abi/probe.c" ] && [ -f "$abi/expected_win64.txt" ]; then
-    tr -d '\r' <"$abi/expected_win64.txt" | sort >"$tmp/want"
-    for cc in gcc clang; do
-        ccpath=$(tool $cc) || { skip "abi $cc: not found"; continue; }
-        label="abi $cc: probe output = expected_win64.txt"
-        if "$ccpath" -std=gnu11 -w -DHEADER='<ws2spi.h>' -I"$inc" "$abi/probe.c" \
-               -o "$tmp/probe" >"$tmp/err" 2>&1 && "$tmp/probe" | sort >"$tmp/got"; then
-            if cmp -s "$tmp/want" "$tmp/got"; then
-                ok "$label ($(wc -l <"$tmp/want" | tr -d ' ') lines)"
-            else
-                diff "$tmp/want" "$tmp/got" >"$tmp/err"
-                bad "$label"
-            fi
+# ABI: a probe generated from the project's own reference (the sizes,
+# offsets and constants the draft's header has on Windows x64) must print
+# exactly that reference.
+ref=$tests/abi-win64.txt
+awk -f "$root/scripts/gen-abi-probe.awk" "$ref" >"$tmp/probe.c"
+sort "$ref" >"$tmp/want"
+for cc in gcc clang; do
+    ccpath=$(tool $cc) || { skip "abi $cc: not found"; continue; }
+    label="abi $cc: probe output = abi-win64.txt"
+    if "$ccpath" -std=gnu11 -w -I"$inc" "$tmp/probe.c" -o "$tmp/probe" >"$tmp/err" 2>&1 \
+            && "$tmp/probe" | sort >"$tmp/got"; then
+        if cmp -s "$tmp/want" "$tmp/got"; then
+            ok "$label ($(wc -l <"$tmp/want" | tr -d ' ') lines)"
         else
+            diff "$tmp/want" "$tmp/got" >"$tmp/err"
             bad "$label"
         fi
-    done
-else
-    skip "abi: no probe.c / expected_win64.txt in $abi"
-fi
+    else
+        bad "$label"
+    fi
+done
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

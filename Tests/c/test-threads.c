@@ -3,12 +3,13 @@
 #include "harness.h"
 #include <time.h>
 
-enum op { OP_RECV, OP_RECVFROM, OP_SEND, OP_ACCEPT };
+enum op { OP_RECV, OP_RECVFROM, OP_SEND, OP_ACCEPT, OP_CONNECT };
 
 struct blocked {
     SOCKET s;
     enum op op;
     DWORD len;            /* OP_SEND: bytes to send */
+    struct sockaddr_in to; /* OP_CONNECT: where */
     int rc, err;
     double t_done;
     int done;             /* atomic */
@@ -37,6 +38,9 @@ static void *blocked_main(void *p) {
     }
     case OP_ACCEPT:
         rc = WSPAccept(b->s, NULL, NULL, NULL, 0, &err) == INVALID_SOCKET ? SOCKET_ERROR : 0;
+        break;
+    case OP_CONNECT:
+        rc = WSPConnect(b->s, (struct sockaddr *)&b->to, sizeof b->to, NULL, NULL, 0, NULL, NULL, &err);
         break;
     }
     b->rc = rc;
@@ -239,4 +243,37 @@ TEST(blocking_accept_does_not_spin) {
     CHECK(s != INVALID_SOCKET);
     CHECK(wall >= 0.45);
     if (cpu >= 0.050) harness_fail(__FILE__, __LINE__, "%.1f ms of CPU during a %.0f ms blocked accept", cpu * 1e3, wall * 1e3);
+}
+
+/* RULINGS §4: a blocking WSPConnect returns WSAEINTR when another thread
+ * closes its socket. Linux drops the SYNs of a listener whose accept queue
+ * is full, so a connect to it waits (the SYN is retried after a second). */
+TEST(close_wakes_blocked_connect) {
+    t_startup();
+    struct sockaddr_in a;
+    SOCKET l = t_listener(&a);
+    CHECK_OK(WSPListen(l, 1, lpErrno));
+    SOCKET fill[8];
+    int nfill = 0, blocked_found = 0;
+    /* Fill the queue with non-blocking connects; the first that stays in
+     * progress shows that the queue is full. */
+    for (; nfill < 8; nfill++) {
+        fill[nfill] = t_socket(SOCK_STREAM);
+        u_long on = 1;
+        CHECK_OK(WSPIoctlSocket(fill[nfill], FIONBIO, &on, lpErrno));
+        int err = 0;
+        if (WSPConnect(fill[nfill], (struct sockaddr *)&a, sizeof a, NULL, NULL, 0, NULL, NULL, &err) != 0)
+            CHECK_EQ(err, WSAEWOULDBLOCK);
+        t_sleep_ms(20);
+        fd_set w;
+        struct timeval tv = { 0, 0 };
+        FD_ZERO(&w);
+        FD_SET(fill[nfill], &w);
+        if (WSPSelect(0, NULL, &w, NULL, &tv, &lperr) == 0) { blocked_found = 1; nfill++; break; }
+    }
+    CHECK(blocked_found);
+    struct blocked b = { .s = t_socket(SOCK_STREAM), .op = OP_CONNECT, .to = a };
+    close_under_blocked_call(&b, 300);
+    for (int i = 0; i < nfill; i++) CHECK_OK(WSPCloseSocket(fill[i], lpErrno));
+    CHECK_OK(WSPCloseSocket(l, lpErrno));
 }
