@@ -4,13 +4,13 @@
 # PREFIX holds an installed ws2spi (PREFIX/lib/pkgconfig/ws2spi.pc); `make
 # bench` installs one into build/bench-prefix. Builds bench/{pingpong,bulk}.c
 # twice (raw, and -DUSE_SPI against the library) and bench/startup.c (SPI
-# only), runs raw and SPI alternately BENCH_RUNS times (default 5), and
+# only), runs raw and SPI alternately BENCH_RUNS times (default 9), and
 # prints the medians against the targets:
 #   pingpong  SPI/raw round-trip time   <= 1.05
 #   bulk      SPI/raw throughput        >= 0.95
 #   startup   dlopen + WSPStartup       <= 5 ms
 #
-# Environment: BENCH_RUNS (5), BENCH_PINGPONG_ROUNDS (50000),
+# Environment: BENCH_RUNS (9), BENCH_PINGPONG_ROUNDS (50000),
 # BENCH_BULK_RUNS (21), BENCH_BULK_MIB (1024), BENCH_STRICT=1 (exit 1 on a
 # MISS), CC, CFLAGS, PKG_CONFIG. Bulk gets many short runs: on a shared
 # 2-core VM one 1 GiB run swings by +-30% whatever the code, and only the
@@ -21,7 +21,7 @@ prefix=${1:?usage: bench.sh PREFIX}
 prefix=$(cd "$prefix" && pwd)
 cd "$(dirname "$0")/.."
 
-runs=${BENCH_RUNS:-5}
+runs=${BENCH_RUNS:-9}
 rounds=${BENCH_PINGPONG_ROUNDS:-50000}
 mib=${BENCH_BULK_MIB:-1024}
 bulk_runs=${BENCH_BULK_RUNS:-21}
