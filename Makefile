@@ -5,12 +5,15 @@
 #   make uninstall        remove what `make install` put there
 #   make test             every test stage, ending with "N passed, M failed"
 #   make demo             load the library with dlopen from a C host and use it
+#   make examples         the echo servers of examples/, in build/examples
 #   make bench            raw Linux sockets vs. the SPI, with targets
 #   make clean            remove build/ and .build/
 #
 # The library is built by SwiftPM with the Swift runtime linked statically, the
 # exports fixed by scripts/ws2spi.map and the soname libws2spi.so.2, so a C
-# program needs nothing from the Swift toolchain at run time.
+# program needs nothing from the Swift toolchain at run time. It is marked
+# nodelete: dlclose never unmaps code that the event engine's thread or a
+# queued callback may still run.
 
 .DEFAULT_GOAL := all
 SHELL := /bin/sh
@@ -43,7 +46,8 @@ SWIFT_BUILD_FLAGS := -c release --product ws2spi \
 	-Xswiftc -static-stdlib \
 	$(if $(SWIFT_LD),-Xswiftc -use-ld=$(SWIFT_LD)) \
 	-Xlinker --version-script=$(CURDIR)/scripts/ws2spi.map \
-	-Xlinker -soname=$(SONAME)
+	-Xlinker -soname=$(SONAME) \
+	-Xlinker -z -Xlinker nodelete
 
 # Everything the library is built from; `make` relinks only when one changes.
 LIB_DEPS := $(shell find Sources -type f 2>/dev/null) \
@@ -58,7 +62,7 @@ endef
 # $(PREFIX)/x becomes ${prefix}/x in the installed .pc file.
 pc-rel = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
-.PHONY: all lib prereqs install uninstall test demo bench clean
+.PHONY: all lib prereqs install uninstall test demo examples bench clean
 
 all: lib $(PC_OUT)
 
@@ -114,6 +118,23 @@ $(BUILD)/demo-host: examples/demo-host.c $(wildcard include/ws2spi.h)
 
 demo: all $(BUILD)/demo-host
 	$(BUILD)/demo-host $(LIB_OUT)
+
+# The examples are built like a user's program: against an install in
+# build/examples-prefix, found with pkg-config, with an rpath to it.
+EXAMPLES        := echo-eventselect echo-asyncselect
+EXAMPLES_PREFIX := $(CURDIR)/$(BUILD)/examples-prefix
+
+examples: all
+	@rm -rf $(EXAMPLES_PREFIX)
+	@$(MAKE) --no-print-directory install PREFIX=$(EXAMPLES_PREFIX) DESTDIR= >/dev/null
+	@mkdir -p $(BUILD)/examples
+	@set -e; export PKG_CONFIG_PATH=$(EXAMPLES_PREFIX)/lib/pkgconfig; \
+	for e in $(EXAMPLES); do \
+	  echo "$(CC) $(CFLAGS) \$$($(PKG_CONFIG) --cflags ws2spi) -o $(BUILD)/examples/$$e examples/$$e.c \$$($(PKG_CONFIG) --libs ws2spi) -Wl,-rpath,$(EXAMPLES_PREFIX)/lib -pthread"; \
+	  $(CC) $(CFLAGS) $$($(PKG_CONFIG) --cflags ws2spi) -o $(BUILD)/examples/$$e examples/$$e.c \
+	    $$($(PKG_CONFIG) --libs ws2spi) -Wl,-rpath,$(EXAMPLES_PREFIX)/lib -pthread; \
+	done
+	@echo "ws2spi: built $(addprefix $(BUILD)/examples/,$(EXAMPLES)); try: $(BUILD)/examples/echo-eventselect --self-test 10"
 
 # Benchmarks link against an install in build/bench-prefix, like a user would.
 bench: all

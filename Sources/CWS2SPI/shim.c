@@ -17,3 +17,92 @@ static _Thread_local LPBLOCKINGPROC blocking_hook;
 
 LPBLOCKINGPROC ws2spi_tls_blocking_hook(void) { return blocking_hook; }
 void ws2spi_tls_set_blocking_hook(LPBLOCKINGPROC hook) { blocking_hook = hook; }
+
+/* ---- host services (RULINGS §6) ---- */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+
+static _Thread_local int last_error;
+
+int ws2spi_tls_last_error(void) { return last_error; }
+void ws2spi_tls_set_last_error(int error) { last_error = error; }
+
+static _Thread_local void *host_thread;
+
+void *ws2spi_tls_host_thread(void) { return host_thread; }
+void ws2spi_tls_set_host_thread(void *thread) { host_thread = thread; }
+
+/* glibc's thread_local destructor registry (GLIBC_2.18): unlike a pthread
+ * key destructor, it also runs for the main thread at exit(), and dlclose
+ * keeps the object mapped while one of its destructors is pending. */
+extern void *__dso_handle __attribute__((visibility("hidden")));
+int __cxa_thread_atexit_impl(void (*fn)(void *), void *arg, void *dso_symbol);
+
+int ws2spi_thread_atexit(void (*fn)(void *), void *arg) {
+    return __cxa_thread_atexit_impl(fn, arg, &__dso_handle);
+}
+
+int ws2spi_gettid(void) { return (int)syscall(SYS_gettid); }
+
+int ws2spi_thread_alive(int tid) {
+    if (tid <= 0) return 0;
+    return syscall(SYS_tgkill, (long)getpid(), (long)tid, 0L) == 0;
+}
+
+long long ws2spi_thread_start_time(int tid) {
+    char path[64], buf[1024];
+    if (tid <= 0) return -1;
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    FILE *f = fopen(path, "re");
+    if (!f) return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    /* "pid (comm) state ppid ...": comm may hold spaces and parentheses,
+     * so fields are counted after its last ')'; starttime is field 22. */
+    char *p = strrchr(buf, ')');
+    if (!p) return -1;
+    p++;
+    for (int field = 3; field < 22; field++) {
+        p = strchr(p + 1, ' ');
+        if (!p) return -1;
+    }
+    long long start = -1;
+    if (sscanf(p, " %lld", &start) != 1) return -1;
+    return start;
+}
+
+int64_t ws2spi_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+uint32_t ws2spi_word_load(const uint32_t *word) { return __atomic_load_n(word, __ATOMIC_SEQ_CST); }
+void ws2spi_word_store(uint32_t *word, uint32_t value) { __atomic_store_n(word, value, __ATOMIC_SEQ_CST); }
+uint32_t ws2spi_word_exchange(uint32_t *word, uint32_t value) {
+    return __atomic_exchange_n(word, value, __ATOMIC_SEQ_CST);
+}
+
+int ws2spi_futex_wait(uint32_t *word, uint32_t expected, int64_t deadline_ns) {
+    struct timespec ts, *abs = NULL;
+    if (deadline_ns >= 0) {
+        ts.tv_sec = (time_t)(deadline_ns / 1000000000);
+        ts.tv_nsec = (long)(deadline_ns % 1000000000);
+        abs = &ts;
+    }
+    /* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC time. */
+    long r = syscall(SYS_futex, word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected, abs,
+                     NULL, FUTEX_BITSET_MATCH_ANY);
+    if (r == 0) return 0;
+    return errno == EAGAIN ? 0 : errno;
+}
+
+void ws2spi_futex_wake(uint32_t *word, int count) {
+    syscall(SYS_futex, word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, count, NULL, NULL, 0);
+}

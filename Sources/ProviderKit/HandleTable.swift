@@ -16,11 +16,17 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
     /// 0xFFFF is left out so that no handle equals INVALID_SOCKET.
     public static var maximumCapacity: Int { 65534 }
 
-    private struct Slot {
-        var generation: UInt16
-        var object: Object?
+    // Lookups are @inlinable so that they specialise in the provider's
+    // module (an unspecialised generic lookup costs a metadata call).
+    @usableFromInline struct Slot {
+        @usableFromInline var generation: UInt16
+        @usableFromInline var object: Object?
+        @usableFromInline init(generation: UInt16, object: Object?) { self.generation = generation; self.object = object }
     }
-    private final class Stripe: Sendable { let lock = Mutex(()) }
+    @usableFromInline final class Stripe: Sendable {
+        @usableFromInline let lock = Mutex(())
+        @usableFromInline init() {}
+    }
     private struct FreeList {
         var ring: [UInt16]
         var head = 0
@@ -39,8 +45,14 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
     }
 
     public let capacity: Int
-    private let slots: UnsafeMutablePointer<Slot>
-    private let stripes: [Stripe]
+    /// Callers between beginUnretainedReads and endUnretainedReads. While
+    /// any are, removed objects wait in `retired` instead of being released,
+    /// so an unretained reference taken by such a caller stays valid.
+    @usableFromInline let unretainedReaders = Atomic<Int>(0)
+    /// Retained objects (as opaque addresses) waiting for the spans to end.
+    private let retired = Mutex<[UInt]>([])
+    @usableFromInline let slots: UnsafeMutablePointer<Slot>
+    @usableFromInline let stripes: [Stripe]
     private let free: Mutex<FreeList>
 
     public init(capacity requested: Int = HandleTable.maximumCapacity) {
@@ -66,19 +78,66 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
         }
     }
 
-    @inline(__always) private func split(_ handle: UInt32) -> (index: Int, generation: UInt16)? {
+    @inlinable @inline(__always) func split(_ handle: UInt32) -> (index: Int, generation: UInt16)? {
         let low = Int(handle & 0xFFFF)
         guard low >= 1 && low <= capacity else { return nil }
         return (low - 1, UInt16(truncatingIfNeeded: handle >> 16))
     }
 
     /// The object for a live handle, retained; nil for a closed or foreign handle.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func lookup(_ handle: UInt32) -> Object? {
         guard let (index, generation) = split(handle) else { return nil }
         return stripes[index & 63].lock.withLock { _ in
             slots[index].generation == generation ? slots[index].object : nil
         }
+    }
+
+    /// The object for a live handle as an unmanaged reference holding one
+    /// retain (the caller releases it): for callers that keep many at once.
+    @inlinable @inline(__always)
+    public func lookupRetained(_ handle: UInt32) -> Unmanaged<Object>? {
+        guard let (index, generation) = split(handle) else { return nil }
+        return stripes[index & 63].lock.withLock { _ in
+            guard slots[index].generation == generation, let object = slots[index].object else { return nil }
+            return Unmanaged.passRetained(object)
+        }
+    }
+
+    /// Starts a span of unretained lookups (WSPSelect's poll with no wait:
+    /// no retain/release per socket). Keep the span short: removed objects
+    /// are not released until every span has ended.
+    @inlinable @inline(__always)
+    public func beginUnretainedReads() {
+        unretainedReaders.add(1, ordering: .sequentiallyConsistent)
+    }
+
+    @inlinable @inline(__always)
+    public func endUnretainedReads() {
+        if unretainedReaders.subtract(1, ordering: .sequentiallyConsistent).newValue == 0 { drainRetired() }
+    }
+
+    /// Like lookupRetained, without the retain: valid only inside a span.
+    @inlinable @inline(__always)
+    public func lookupUnretained(_ handle: UInt32) -> Unmanaged<Object>? {
+        guard let (index, generation) = split(handle) else { return nil }
+        return stripes[index & 63].lock.withLock { _ in
+            guard slots[index].generation == generation, let object = slots[index].object else { return nil }
+            return Unmanaged.passUnretained(object)
+        }
+    }
+
+    /// Releases retired objects once no span is running. The check is made
+    /// under the lock: a span that starts after it cannot find them (they
+    /// left their slots before they were retired).
+    @usableFromInline func drainRetired() {
+        let objects: [UInt] = retired.withLock { list in
+            guard unretainedReaders.load(ordering: .sequentiallyConsistent) == 0, !list.isEmpty else { return [] }
+            let taken = list
+            list.removeAll()
+            return taken
+        }
+        for o in objects { Unmanaged<Object>.fromOpaque(UnsafeRawPointer(bitPattern: o)!).release() }
     }
 
     /// Removes a live handle and returns its object; the handle is dead from now on.
@@ -91,8 +150,15 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
             if !retired { slots[index].generation += 1 }
             return (object, retired)
         }
-        guard let (object, retired) = result else { return nil }
-        if !retired { free.withLock { $0.push(index) } }
+        guard let (object, slotRetired) = result else { return nil }
+        if !slotRetired { free.withLock { $0.push(index) } }
+        // A span that read the slot before it was cleared may still use the
+        // object: keep a reference until the spans end.
+        if unretainedReaders.load(ordering: .sequentiallyConsistent) > 0 {
+            let kept = UInt(bitPattern: Unmanaged.passRetained(object).toOpaque())
+            retired.withLock { $0.append(kept) }
+            if unretainedReaders.load(ordering: .sequentiallyConsistent) == 0 { drainRetired() }
+        }
         return object
     }
 

@@ -54,6 +54,10 @@ public struct WSAError: Error, Equatable, Hashable, Sendable, CustomStringConver
 
     /// Every code the header defines: (code, C name, message).
     public static let table: [(code: Int32, name: String, message: String)] = [
+        (6, "WSA_INVALID_HANDLE", "The event object or window handle is not valid."),
+        (8, "WSA_NOT_ENOUGH_MEMORY", "Not enough memory for the object."),
+        (87, "WSA_INVALID_PARAMETER", "A parameter of the host service is not valid."),
+        (258, "WSA_WAIT_TIMEOUT", "The wait timed out."),
         (995, "WSA_OPERATION_ABORTED", "The overlapped operation was aborted because the socket was closed."),
         (996, "WSA_IO_INCOMPLETE", "The overlapped operation has not completed yet."),
         (997, "WSA_IO_PENDING", "The overlapped operation will complete later."),

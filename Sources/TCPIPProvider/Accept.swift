@@ -7,6 +7,19 @@ extension TCPIPProvider {
     public func accept(_ s: SOCKET, address: UnsafeMutablePointer<WS_sockaddr>?, length: UnsafeMutablePointer<Int32>?,
                        condition: LPCONDITIONPROC?, callbackData: DWORD) throws(WSAError) -> SOCKET {
         let listener = try lookup(s)
+        do {
+            let handle = try accept(listener, address: address, length: length, condition: condition, callbackData: callbackData)
+            if listener.current.contains(.watched) { rearmAfterAccept(listener, deferred: false) }
+            return handle
+        } catch {
+            // WSPAccept re-enables FD_ACCEPT unless the condition deferred.
+            if listener.current.contains(.watched) { rearmAfterAccept(listener, deferred: error == .tryAgain) }
+            throw error
+        }
+    }
+
+    private func accept(_ listener: IPSocket, address: UnsafeMutablePointer<WS_sockaddr>?, length: UnsafeMutablePointer<Int32>?,
+                        condition: LPCONDITIONPROC?, callbackData: DWORD) throws(WSAError) -> SOCKET {
         guard listener.kind == .stream else { throw .operationNotSupported }
         guard listener.current.contains(.listening) else { throw .invalidArgument }
         // addr and addrlen are optional, but a buffer too small is an error.
@@ -65,6 +78,7 @@ extension TCPIPProvider {
             throw .tooManyFiles
         }
         if group != 0 { groups.join(accepted, group: group, peer: connection.peer.address) }
+        inheritSelection(from: listener, to: accepted, handle: handle)
         return handle
     }
 

@@ -23,6 +23,7 @@ extension TCPIPProvider {
         }
         if st.contains(.connected) { throw .isConnected }
         socket.clear(.connectFailed)
+        if st.contains(.watched) { rearmConnect(socket) }
         // TCP carries no connect data.
         if let callerData, callerData.pointee.len > 0 { throw .protocolNotSupported }
         if let calleeData { calleeData.pointee.len = 0 }
@@ -51,9 +52,13 @@ extension TCPIPProvider {
             }
         } catch {
             if error == .wouldBlock {
-                // In progress: completion shows in WSPSelect (writable, or except on failure).
+                // In progress: completion shows in WSPSelect (writable, or except
+                // on failure) and as FD_CONNECT.
                 socket.set([.connecting, .bound])
                 if group != 0 { groups.join(socket, group: group, peer: endpoint.address) }
+                // A loopback connect may finish (and the engine look at the
+                // socket) before .connecting is set: have it look again.
+                if socket.current.contains(.watched) { socket.watch.load()?.kick() }
             }
             throw error
         }

@@ -27,6 +27,10 @@ struct SocketStatus: OptionSet, Sendable {
     static let oobInline = SocketStatus(rawValue: 1 << 9)
     /// The provider holds an urgent byte (`ColdState.urgentByte`).
     static let urgentHeld = SocketStatus(rawValue: 1 << 10)
+    /// The socket is watched by the event engine (`IPSocket.watch` is set).
+    static let watched = SocketStatus(rawValue: 1 << 11)
+    /// The engine saw the peer's FIN: FD_CLOSE follows once the data is read.
+    static let peerClosed = SocketStatus(rawValue: 1 << 12)
 }
 
 /// A connection taken from the kernel's accept queue that WSPAccept has not
@@ -68,6 +72,8 @@ final class IPSocket: @unchecked Sendable {
     /// Threads inside a blocking kernel call on this socket; close wakes them.
     let blockers = Atomic<Int32>(0)
     let state = Mutex(ColdState())
+    /// The event engine's record for this socket, made on the first selection.
+    let watch = AtomicLazyReference<SocketWatch>()
 
     init(fd: Int32, kind: SocketKind, overlapped: Bool, status: SocketStatus) {
         self.fd = fd

@@ -22,19 +22,32 @@ extension TCPIPProvider {
         let total = sets.reduce(0) { $0 + Int($1.0?.pointee.fd_count ?? 0) }
 
         return try withUnsafeTemporaryAllocation(of: pollfd.self, capacity: max(total, 1)) { (fds) throws(WSAError) -> Int32 in
-            try withUnsafeTemporaryAllocation(of: IPSocket.self, capacity: max(total, 1)) { (socks) throws(WSAError) -> Int32 in
+            // Unmanaged references, each holding the one retain of its lookup,
+            // used without further retain/release traffic.
+            try withUnsafeTemporaryAllocation(of: Unmanaged<IPSocket>.self, capacity: max(total, 1)) { (socks) throws(WSAError) -> Int32 in
+                // A select that cannot block reads the table without retains
+                // (a short span, see HandleTable); one that may block retains.
+                let unretained = timeoutMs == 0
+                if unretained { sockets.beginUnretainedReads() }
                 var filled = 0
-                defer { socks.baseAddress!.deinitialize(count: filled) }
+                defer {
+                    if unretained { sockets.endUnretainedReads() } else { for i in 0..<filled { socks[i].release() } }
+                }
                 var preReady = false
                 // Look every handle up first: one that is not ours fails the call.
                 for (set, kind) in sets {
                     guard let set else { continue }
                     let entries = fdArray(set)
                     for i in 0..<Int(set.pointee.fd_count) {
-                        guard let socket = sockets.lookup(entries[i]) else { throw .notSocket }
-                        (socks.baseAddress! + filled).initialize(to: socket)
-                        let (events, ready) = interest(socket, kind)
-                        fds[filled] = pollfd(fd: events == 0 ? -1 : socket.fd, events: events, revents: 0)
+                        guard let u = unretained ? sockets.lookupUnretained(entries[i]) : sockets.lookupRetained(entries[i]) else {
+                            throw .notSocket
+                        }
+                        socks[filled] = u
+                        let (events, ready, fd) = u._withUnsafeGuaranteedRef { s in
+                            let (e, r) = interest(s, kind)
+                            return (e, r, s.fd)
+                        }
+                        fds[filled] = pollfd(fd: events == 0 ? -1 : fd, events: events, revents: 0)
                         preReady = preReady || ready
                         filled += 1
                     }
@@ -48,7 +61,8 @@ extension TCPIPProvider {
                     let entries = fdArray(set)
                     var kept = 0
                     for i in 0..<Int(set.pointee.fd_count) {
-                        if isReady(socks[index], kind, fds[index].revents) { entries[kept] = entries[i]; kept += 1 }
+                        let ready = socks[index]._withUnsafeGuaranteedRef { isReady($0, kind, fds[index].revents) }
+                        if ready { entries[kept] = entries[i]; kept += 1 }
                         index += 1
                     }
                     set.pointee.fd_count = WS_u_short(kept)
@@ -61,17 +75,28 @@ extension TCPIPProvider {
 
     /// poll(2) until something is ready or the timeout passes; sockets closed
     /// meanwhile end the call with WSAEINTR.
-    private func wait(_ fds: UnsafeMutablePointer<pollfd>, _ socks: UnsafeMutablePointer<IPSocket>, _ n: Int, timeoutMs: Int64) throws(WSAError) {
-        let counted = timeoutMs != 0   // a poll that cannot block need not be woken
-        if counted { for i in 0..<n { socks[i].blockers.add(1, ordering: .sequentiallyConsistent) } }
-        defer { if counted { for i in 0..<n { socks[i].blockers.subtract(1, ordering: .sequentiallyConsistent) } } }
+    private func wait(_ fds: UnsafeMutablePointer<pollfd>, _ socks: UnsafeMutablePointer<Unmanaged<IPSocket>>, _ n: Int, timeoutMs: Int64) throws(WSAError) {
+        @inline(__always) func anyClosed() -> Bool {
+            for i in 0..<n where socks[i]._withUnsafeGuaranteedRef({ $0.current.contains(.closed) }) { return true }
+            return false
+        }
+        if timeoutMs == 0 {
+            // A poll that cannot block need not be woken by close.
+            let r: Int32
+            do { r = try Sys.poll(fds, n, 0) } catch { throw error.wsa }
+            _ = r
+            if anyClosed() { throw .interrupted }
+            return
+        }
+        for i in 0..<n { socks[i]._withUnsafeGuaranteedRef { $0.blockers.add(1, ordering: .sequentiallyConsistent) } }
+        defer { for i in 0..<n { socks[i]._withUnsafeGuaranteedRef { $0.blockers.subtract(1, ordering: .sequentiallyConsistent) } } }
         let deadline = timeoutMs < 0 ? Int64.max : monotonicMilliseconds() + timeoutMs
         while true {
-            for i in 0..<n where socks[i].current.contains(.closed) { throw .interrupted }
+            if anyClosed() { throw .interrupted }
             let remaining = deadline == Int64.max ? -1 : max(0, deadline - monotonicMilliseconds())
             let r: Int32
             do { r = try Sys.poll(fds, n, Int32(clamping: remaining)) } catch { throw error.wsa }
-            for i in 0..<n where socks[i].current.contains(.closed) { throw .interrupted }
+            if anyClosed() { throw .interrupted }
             if r > 0 || remaining == 0 { return }
         }
     }

@@ -71,6 +71,7 @@ extension TCPIPProvider {
     public func closeSocket(_ s: SOCKET) throws(WSAError) {
         try requireStarted()
         guard let socket = sockets.remove(s) else { throw .notSocket }
+        unwatch(socket)
         socket.markClosed(abortive: false)
         groups.leave(socket)
     }
@@ -115,6 +116,10 @@ extension TCPIPProvider {
         switch command {
         case WS.FIONBIO:
             let on = argument.pointee != 0
+            // A socket with a notification selection stays non-blocking.
+            if !on, socket.current.contains(.watched), socket.watch.load()?.registration.hasSelection == true {
+                throw .invalidArgument
+            }
             // A listener stays non-blocking in the kernel (see listen).
             if !socket.current.contains(.listening) && !socket.overlapped {
                 do { try Sys.setNonBlocking(socket.fd, on) } catch { throw error.wsa }

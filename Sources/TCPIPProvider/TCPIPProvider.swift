@@ -18,8 +18,6 @@ public final class TCPIPProvider: ServiceProvider, @unchecked Sendable {
     let startups = Atomic<Int>(0)
     /// Serialises start-up and clean-up against each other.
     let lifecycle = Mutex<Void>(())
-    /// The callback of the last WSPCleanup, kept for the APC machinery.
-    let cleanupCallback = Mutex<(LPCLEANUPPROC, DWORD)?>(nil)
 
     let sockets = HandleTable<IPSocket>()
     let groups = GroupTable()
@@ -53,10 +51,16 @@ public final class TCPIPProvider: ServiceProvider, @unchecked Sendable {
             // The last clean-up: reset connections, close every socket.
             for socket in sockets.removeAll() {
                 let reset = socket.kind == .stream && socket.current.contains(.connected)
+                unwatch(socket)
                 socket.markClosed(abortive: reset)
                 groups.leave(socket)
             }
-            if let callback { cleanupCallback.withLock { $0 = (callback, callbackData) } }
+            Reactor.shared.stop()
+            // The callback runs as an APC in this thread's next alertable wait.
+            if let callback {
+                let thread = APC.currentThreadID()
+                _ = APC.queue(thread: thread) { callback(0, callbackData) }
+            }
         }
     }
 

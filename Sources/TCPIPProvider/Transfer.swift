@@ -14,6 +14,8 @@ extension TCPIPProvider {
         let inFlags = flags.pointee & ~WS.MSG_PARTIAL
         guard var kernelFlags = Translation.flags(inFlags, Translation.receiveFlags) else { throw .operationNotSupported }
         let st = socket.current
+        // Any call to the re-enabling routine re-enables, even one that fails.
+        if st.contains(.watched) { rearmBeforeReceive(socket) }
         if st.contains(.receiveShut) { throw .shutdown }
 
         switch socket.kind {
@@ -39,6 +41,7 @@ extension TCPIPProvider {
             let n = try receiveStream(socket, buffer, Int(length), kernelFlags)
             received.pointee = DWORD(n)
             flags.pointee = inFlags
+            if st.contains(.watched) { afterReceive(socket, filled: n == Int(length)) }
             return
         }
 
@@ -53,6 +56,7 @@ extension TCPIPProvider {
                     try kernelReceive(socket.fd, buffer, Int(length), kernelFlags, wantsFrom, &peer, &peerLength)
                 }
         } catch {
+            if st.contains(.watched) && error != .wouldBlock { afterReceive(socket, filled: true) }
             // A datagram socket learns of an ICMP port-unreachable as a reset.
             if socket.kind == .datagram && error == .connectionRefused { throw .connectionReset }
             throw error
@@ -67,6 +71,7 @@ extension TCPIPProvider {
         }
         received.pointee = DWORD(n)
         flags.pointee = inFlags
+        if st.contains(.watched) { afterReceive(socket, filled: n >= Int(length)) }
     }
 
     /// A stream receive with SO_OOBINLINE off. Linux drops an urgent byte
@@ -115,6 +120,18 @@ extension TCPIPProvider {
                      to: UnsafeRawPointer?, toLength: Int32?,
                      overlapped: LPWSAOVERLAPPED?, completion: LPWSAOVERLAPPED_COMPLETION_ROUTINE?) throws(WSAError) {
         let socket = try lookup(s)
+        do {
+            try send(socket, buffer: buffer, length: length, sent: sent, flags: flags, to: to, toLength: toLength)
+        } catch {
+            // FD_WRITE comes again once a send has failed with WSAEWOULDBLOCK.
+            if error == .wouldBlock && socket.current.contains(.watched) { rearmAfterWouldBlock(socket) }
+            throw error
+        }
+    }
+
+    @inline(__always)
+    private func send(_ socket: IPSocket, buffer: UnsafeRawPointer?, length: DWORD, sent: LPDWORD?, flags: Int32,
+                      to: UnsafeRawPointer?, toLength: Int32?) throws(WSAError) {
         guard let sent else { throw .fault }
         if buffer == nil && length > 0 { throw .fault }
         guard let kernelFlags = Translation.flags(flags, Translation.sendFlags) else { throw .operationNotSupported }

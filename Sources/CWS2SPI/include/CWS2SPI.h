@@ -13,6 +13,7 @@
 #include "../../../include/ws2spi.h"
 
 #include <stdint.h>
+#include "ws2spi_sys.h"   /* epoll, eventfd, gettid wrappers */
 
 /* ---- inline helpers for the header's function-like macros ---- */
 
@@ -63,5 +64,37 @@ void ws2spi_tls_set_blocking_depth(int depth);
 /* The blocking hook of this thread (WSPSetBlockingHook32), or NULL. */
 LPBLOCKINGPROC ws2spi_tls_blocking_hook(void);
 void ws2spi_tls_set_blocking_hook(LPBLOCKINGPROC hook);
+
+/* ---- host services (RULINGS §6): Sources/ProviderKit/Host/ ---- */
+/* WSAGetLastError / WSASetLastError: the calling thread's last error. */
+int ws2spi_tls_last_error(void);
+void ws2spi_tls_set_last_error(int error);
+/* The calling thread's HostThread (an unmanaged Swift reference), or NULL. */
+void *ws2spi_tls_host_thread(void);
+void ws2spi_tls_set_host_thread(void *thread);
+/* Runs fn(arg) when the calling thread exits (also the main thread at
+ * exit()); keeps the library mapped until then. 0 on success. */
+int ws2spi_thread_atexit(void (*fn)(void *), void *arg);
+/* The calling thread's Linux thread id (gettid). */
+int ws2spi_gettid(void);
+/* 1 when tid is a live thread of this process (tgkill(getpid(), tid, 0)). */
+int ws2spi_thread_alive(int tid);
+/* The start time of thread tid of this process (field 22 of
+ * /proc/self/task/TID/stat, in clock ticks since boot), or -1: tells a
+ * reused thread id from the thread that had it before. */
+long long ws2spi_thread_start_time(int tid);
+/* CLOCK_MONOTONIC in nanoseconds. */
+int64_t ws2spi_monotonic_ns(void);
+/* Sequentially consistent operations on a 32-bit futex word. */
+uint32_t ws2spi_word_load(const uint32_t *word);
+void ws2spi_word_store(uint32_t *word, uint32_t value);
+uint32_t ws2spi_word_exchange(uint32_t *word, uint32_t value);
+/* Sleeps while *word == expected (FUTEX_WAIT_BITSET, process-private),
+ * until woken or the absolute CLOCK_MONOTONIC deadline in nanoseconds
+ * (deadline_ns < 0: no deadline). Returns 0 (woken, or *word had changed),
+ * or ETIMEDOUT / EINTR; spurious returns are possible: recheck. */
+int ws2spi_futex_wait(uint32_t *word, uint32_t expected, int64_t deadline_ns);
+/* Wakes up to count threads sleeping on word. */
+void ws2spi_futex_wake(uint32_t *word, int count);
 
 #endif

@@ -1,0 +1,172 @@
+// Network-event notification, shared by WSPEventSelect, WSPAsyncSelect32 and
+// WSPCallbackSelect16: one record per socket of what is selected, what may be
+// reported now (the re-enabling table of the draft), and what WSPEventSelect
+// has recorded for WSPEnumNetworkEvents.
+import Synchronization
+import CWS2SPI
+
+/// The FD_* network events (ws2spi.h), bit i is FD_*_BIT i.
+public struct NetworkEvents: OptionSet, Sendable {
+    public let rawValue: Int32
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+    public static let read = NetworkEvents(rawValue: 0x01)       // FD_READ
+    public static let write = NetworkEvents(rawValue: 0x02)      // FD_WRITE
+    public static let oob = NetworkEvents(rawValue: 0x04)        // FD_OOB
+    public static let accept = NetworkEvents(rawValue: 0x08)     // FD_ACCEPT
+    public static let connect = NetworkEvents(rawValue: 0x10)    // FD_CONNECT
+    public static let close = NetworkEvents(rawValue: 0x20)      // FD_CLOSE
+    public static let qos = NetworkEvents(rawValue: 0x40)        // FD_QOS
+    public static let groupQOS = NetworkEvents(rawValue: 0x80)   // FD_GROUP_QOS
+    public static let all = NetworkEvents(rawValue: 0xFF)
+    /// FD_MAX_EVENTS
+    public static let count = 8
+}
+
+/// Where a socket's network events go.
+public enum NotificationTarget: @unchecked Sendable {
+    /// WSPEventSelect: record the event and set the event object.
+    case event(WSAEVENT)
+    /// WSPAsyncSelect32: post wMsg to the window, lParam WSAMAKESELECTREPLY(event, error).
+    case window(HWND, UInt32)
+    /// WSPCallbackSelect16: call back on the provider's thread.
+    case callback(LPSELECTPROC, DWORD)
+
+    /// Accepted sockets inherit event and window selections, not callbacks (RULINGS §7).
+    public var inheritable: Bool {
+        if case .callback = self { return false }
+        return true
+    }
+}
+
+/// What holds on a socket right now, as the provider sees it.
+public struct Conditions: Sendable {
+    public var holding: NetworkEvents = []
+    public var connectError: Int32 = 0
+    public var closeError: Int32 = 0
+    public init() {}
+}
+
+/// One socket's notification state.
+public final class EventRegistration: @unchecked Sendable {
+    private struct State {
+        var target: NotificationTarget?
+        var selected: NetworkEvents = []
+        /// Events that may be reported now: reporting one disarms it until
+        /// its re-enabling call (FD_CONNECT and FD_CLOSE have none).
+        var armed: NetworkEvents = .all
+        /// WSPEventSelect's record for WSPEnumNetworkEvents.
+        var record: NetworkEvents = []
+        var errors = [Int32](repeating: 0, count: NetworkEvents.count)
+        /// Bumped by every selection, so a callback computed under an older
+        /// selection is not made.
+        var generation: UInt64 = 0
+    }
+    private let state = Mutex(State())
+    /// Held while a callback runs, so that cancelling waits for it.
+    private let callbackLock = Mutex(())
+    /// The SOCKET handle reported in wParam / the callback's s.
+    public let handle: SOCKET
+
+    public init(handle: SOCKET) { self.handle = handle }
+
+    /// The current selection (for inheritance by accepted sockets).
+    public var selection: (target: NotificationTarget?, events: NetworkEvents) {
+        state.withLock { ($0.target, $0.selected) }
+    }
+
+    public var hasSelection: Bool { state.withLock { $0.target != nil && !$0.selected.isEmpty } }
+
+    /// Replaces the selection (any model) and clears the record (draft
+    /// WSPEventSelect: "clears all bits in the internal network event
+    /// record"); events empty cancels. When this
+    /// returns no message, event or callback of the old selection is in
+    /// flight (unless called from inside a callback, on the reactor thread).
+    public func select(_ target: NotificationTarget?, events: NetworkEvents) {
+        let replace = {
+            self.state.withLock { s in
+                s.target = events.isEmpty ? nil : target
+                s.selected = events
+                s.armed = .all
+                s.record = []
+                for bit in 0..<NetworkEvents.count { s.errors[bit] = 0 }
+                s.generation &+= 1
+            }
+        }
+        if Reactor.shared.isReactorThread { replace() } else { callbackLock.withLock { _ in replace() } }
+    }
+
+    /// A re-enabling call: the events may be reported again.
+    @inline(__always)
+    public func rearm(_ events: NetworkEvents) {
+        state.withLock { $0.armed.formUnion(events) }
+    }
+
+    /// Reports every selected, armed event that holds, once, and disarms it.
+    /// Runs on the reactor thread.
+    public func deliver(_ c: Conditions) {
+        var callback: (LPSELECTPROC, DWORD, UInt64)?
+        var fired: NetworkEvents = []
+        state.withLock { s in
+            guard let target = s.target else { return }
+            fired = c.holding.intersection(s.selected).intersection(s.armed)
+            guard !fired.isEmpty else { return }
+            s.armed.subtract(fired)
+            switch target {
+            case .event(let h):
+                s.record.formUnion(fired)
+                for bit in 0..<NetworkEvents.count where fired.rawValue & (1 << bit) != 0 {
+                    s.errors[bit] = EventRegistration.error(for: 1 << bit, c)
+                }
+                _ = EventObjects.set(h)
+            case .window(let hwnd, let message):
+                for bit in 0..<NetworkEvents.count where fired.rawValue & (1 << bit) != 0 {
+                    let lParam = Int(ws2spi_makeselectreply(UInt16(1 << bit), UInt16(truncatingIfNeeded: EventRegistration.error(for: 1 << bit, c))))
+                    _ = MessageWindows.post(hwnd, message: message, wParam: UInt(handle), lParam: lParam)
+                }
+            case .callback(let fn, let data):
+                callback = (fn, data, s.generation)
+            }
+        }
+        guard let (fn, data, generation) = callback else { return }
+        // One callback at a time per socket (all run on the reactor thread),
+        // never under the state lock: the callback may call the SPI.
+        callbackLock.withLock { _ in
+            for bit in 0..<NetworkEvents.count where fired.rawValue & (1 << bit) != 0 {
+                guard state.withLock({ $0.generation == generation }) else { return }
+                fn(handle, 1 << bit, EventRegistration.error(for: 1 << bit, c), data)
+            }
+        }
+    }
+
+    private static func error(for event: Int32, _ c: Conditions) -> Int32 {
+        switch event {
+        case NetworkEvents.connect.rawValue: return c.connectError
+        case NetworkEvents.close.rawValue: return c.closeError
+        default: return 0
+        }
+    }
+
+    /// WSPEnumNetworkEvents (RULINGS §7): fills an array indexed by event bit,
+    /// clears the record and resets the event object, atomically.
+    public func enumerate(_ records: UnsafeMutablePointer<WSANETWORKEVENT>, count: UnsafeMutablePointer<Int32>,
+                          reset event: WSAEVENT?) throws(WSAError) {
+        try state.withLock { (s) throws(WSAError) in
+            var needed = 0
+            for bit in 0..<NetworkEvents.count where s.record.rawValue & (1 << bit) != 0 { needed = bit + 1 }
+            let capacity = Int(max(count.pointee, 0))
+            if capacity < needed {
+                count.pointee = Int32(needed)
+                throw .noBuffers
+            }
+            let n = min(capacity, NetworkEvents.count)
+            for bit in 0..<n {
+                let fired = s.record.rawValue & (1 << bit) != 0
+                records[bit] = WSANETWORKEVENT(Fired: fired ? 1 : 0, ErrorCode: fired ? s.errors[bit] : 0)
+            }
+            count.pointee = Int32(n)
+            s.record = []
+            for bit in 0..<NetworkEvents.count { s.errors[bit] = 0 }
+            if let event { _ = EventObjects.reset(event) }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+// One @_cdecl thunk per host service (RULINGS §6), with the exact C
+// signature of ws2spi.h. No logic here: Sources/ProviderKit/Host/ does the
+// work. None of them needs WSPStartup. Errors go to the calling thread's
+// last error (WSAGetLastError), except the upcalls' (lpErrno).
+import CWS2SPI
+
+/// TRUE, or FALSE with the last error set to the thrown code.
+@inline(__always) func hostBool(_ body: () throws(WSAError) -> Void) -> BOOL {
+    do { try body(); return 1 } catch { LastError.set(error.code); return 0 }
+}
+
+/// TRUE when `ok`, else FALSE with the last error set to `error`.
+@inline(__always) func hostBool(_ ok: Bool, else error: WSAError) -> BOOL {
+    if ok { return 1 }
+    LastError.set(error.code)
+    return 0
+}
+
+/// The body's value, or `failure` with the last error set to the thrown code.
+@inline(__always) func hostValue<T>(failure: T, _ body: () throws(WSAError) -> T) -> T {
+    do { return try body() } catch { LastError.set(error.code); return failure }
+}
+
+/// 0, or SOCKET_ERROR with *lpErrno (when not NULL) set: for the upcalls.
+@inline(__always) func upcallStatus(_ lpErrno: UnsafeMutablePointer<Int32>?, _ body: () throws(WSAError) -> Void) -> Int32 {
+    do { try body(); return 0 } catch { lpErrno?.pointee = error.code; return -1 }
+}
+
+// MARK: last error
+
+@_cdecl("WSAGetLastError")
+public func WSAGetLastError() -> Int32 { LastError.get() }
+
+@_cdecl("WSASetLastError")
+public func WSASetLastError(_ iError: Int32) { LastError.set(iError) }
+
+// MARK: event objects
+
+@_cdecl("WSACreateEvent")
+public func WSACreateEvent() -> WSAEVENT? {
+    hostValue(failure: nil) { () throws(WSAError) in try EventObjects.create() }
+}
+
+@_cdecl("WSASetEvent")
+public func WSASetEvent(_ hEvent: WSAEVENT?) -> BOOL { hostBool(EventObjects.set(hEvent), else: HostError.invalidHandle) }
+
+@_cdecl("WSAResetEvent")
+public func WSAResetEvent(_ hEvent: WSAEVENT?) -> BOOL { hostBool(EventObjects.reset(hEvent), else: HostError.invalidHandle) }
+
+@_cdecl("WSACloseEvent")
+public func WSACloseEvent(_ hEvent: WSAEVENT?) -> BOOL { hostBool(EventObjects.close(hEvent), else: HostError.invalidHandle) }
+
+@_cdecl("WSAWaitForMultipleEvents")
+public func WSAWaitForMultipleEvents(_ cEvents: DWORD, _ lphEvents: UnsafePointer<WSAEVENT?>?, _ fWaitAll: BOOL,
+                                     _ dwTimeout: DWORD, _ fAlertable: BOOL) -> DWORD {
+    hostValue(failure: WSA_WAIT_FAILED) { () throws(WSAError) in
+        try EventObjects.wait(count: cEvents, events: lphEvents, all: fWaitAll != 0, timeout: dwTimeout, alertable: fAlertable != 0)
+    }
+}
+
+// MARK: APCs and alertable waits
+
+@_cdecl("SleepEx")
+public func SleepEx(_ dwMilliseconds: DWORD, _ bAlertable: BOOL) -> DWORD {
+    Wait.sleep(milliseconds: dwMilliseconds, alertable: bAlertable != 0)
+}
+
+@_cdecl("WPUXxxGetCurrentThreadId32")
+public func WPUXxxGetCurrentThreadId32() -> DWORD { APC.currentThreadID() }
+
+@_cdecl("WPUXxxQueueUserAPC32")
+public func WPUXxxQueueUserAPC32(_ dwThreadId: DWORD, _ lpfnUserApc: LPWSAUSERAPC?, _ dwContext: DWORD,
+                                 _ lpErrno: UnsafeMutablePointer<Int32>?) -> Int32 {
+    upcallStatus(lpErrno) { () throws(WSAError) in try APC.queue(thread: dwThreadId, function: lpfnUserApc, context: dwContext) }
+}
+
+// MARK: message windows
+
+@_cdecl("WS2CreateMessageWindow")
+public func WS2CreateMessageWindow() -> HWND? {
+    hostValue(failure: nil) { () throws(WSAError) in try MessageWindows.create() }
+}
+
+@_cdecl("WS2DestroyMessageWindow")
+public func WS2DestroyMessageWindow(_ hWnd: HWND?) -> BOOL { hostBool(MessageWindows.destroy(hWnd), else: HostError.invalidHandle) }
+
+@_cdecl("WS2GetMessage")
+public func WS2GetMessage(_ msg: UnsafeMutablePointer<WS2MSG>?, _ hWnd: HWND?, _ dwTimeout: DWORD) -> BOOL {
+    hostBool { () throws(WSAError) in try MessageWindows.getMessage(msg, hWnd, timeout: dwTimeout) }
+}

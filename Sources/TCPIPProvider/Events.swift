@@ -1,0 +1,200 @@
+// WSPEventSelect, WSPEnumNetworkEvents, WSPAsyncSelect32, WSPCallbackSelect16
+// on the one event engine (ProviderKit's Reactor and EventRegistration):
+// what holds on a TCP/IP socket, and the re-enabling calls of the draft.
+import Glibc
+import ProviderKit
+import CWS2SPI
+
+/// A socket's link to the engine: its registration and reactor token.
+final class SocketWatch: ReactorClient, @unchecked Sendable {
+    let registration: EventRegistration
+    weak var socket: IPSocket?
+    unowned let provider: TCPIPProvider
+    var token: UInt64 = 0
+
+    init(socket: IPSocket, handle: SOCKET, provider: TCPIPProvider) {
+        self.socket = socket
+        self.provider = provider
+        registration = EventRegistration(handle: handle)
+    }
+
+    func reactorEvent(_ events: UInt32) {
+        guard let socket, !socket.current.contains(.closed) else { return }
+        registration.deliver(provider.conditions(of: socket, epollEvents: events))
+    }
+
+    func kick() { Reactor.shared.kick(token) }
+}
+
+extension TCPIPProvider {
+    public func eventSelect(_ s: SOCKET, event: WSAEVENT?, events: Int32) throws(WSAError) {
+        let socket = try lookup(s)
+        guard events & ~NetworkEvents.all.rawValue == 0 else { throw .invalidArgument }
+        if events != 0 { guard let event, EventObjects.isValid(event) else { throw .invalidArgument } }
+        try select(socket, handle: s, events == 0 ? nil : .event(event!), NetworkEvents(rawValue: events))
+    }
+
+    public func asyncSelect(_ s: SOCKET, window: HWND?, message: UInt32, events: Int32) throws(WSAError) {
+        let socket = try lookup(s)
+        guard events & ~NetworkEvents.all.rawValue == 0 else { throw .invalidArgument }
+        if events != 0 { guard let window, MessageWindows.isValid(window) else { throw .invalidArgument } }
+        try select(socket, handle: s, events == 0 ? nil : .window(window!, message), NetworkEvents(rawValue: events))
+    }
+
+    public func callbackSelect(_ s: SOCKET, callback: LPSELECTPROC?, callbackData: DWORD, events: Int32) throws(WSAError) {
+        let socket = try lookup(s)
+        guard events & ~NetworkEvents.all.rawValue == 0 else { throw .invalidArgument }
+        if events != 0 { guard callback != nil else { throw .fault } }
+        try select(socket, handle: s, events == 0 ? nil : .callback(callback!, callbackData), NetworkEvents(rawValue: events))
+    }
+
+    public func enumNetworkEvents(_ s: SOCKET, event: WSAEVENT?, records: LPWSANETWORKEVENT?, count: LPINT?) throws(WSAError) {
+        let socket = try lookup(s)
+        guard let records, let count else { throw .fault }
+        if let event, !EventObjects.isValid(event) { throw .invalidArgument }
+        guard let watch = socket.watch.load() else {
+            // Nothing was ever selected: an empty record.
+            let n = min(Int(max(count.pointee, 0)), NetworkEvents.count)
+            for i in 0..<n { records[i] = WSANETWORKEVENT(Fired: 0, ErrorCode: 0) }
+            count.pointee = Int32(n)
+            if let event { _ = EventObjects.reset(event) }
+            return
+        }
+        try watch.registration.enumerate(records, count: count, reset: event)
+    }
+
+    /// Replaces the socket's selection; a selection makes the socket non-blocking.
+    func select(_ socket: IPSocket, handle: SOCKET, _ target: NotificationTarget?, _ events: NetworkEvents) throws(WSAError) {
+        if !events.isEmpty {
+            socket.set(.nonBlocking)
+            if !socket.current.contains(.listening) && !socket.overlapped { try? Sys.setNonBlocking(socket.fd, true) }
+        }
+        let watch = try self.watch(socket, handle: handle, create: !events.isEmpty)
+        guard let watch else { return }
+        watch.registration.select(target, events: events)
+        // Events that already hold are reported now (the draft's persistence).
+        if !events.isEmpty { watch.kick() }
+    }
+
+    /// The socket's watch, registered with the reactor on first use.
+    func watch(_ socket: IPSocket, handle: SOCKET, create: Bool) throws(WSAError) -> SocketWatch? {
+        if let w = socket.watch.load() { return w }
+        guard create else { return nil }
+        let fresh = SocketWatch(socket: socket, handle: handle, provider: self)
+        let w = socket.watch.storeIfNil(fresh)
+        guard w === fresh else { return w }
+        guard let token = Reactor.shared.register(fd: socket.fd, client: w) else { throw .noBuffers }
+        w.token = token
+        socket.set(.watched)
+        return w
+    }
+
+    /// Closing a socket removes it from the engine at once.
+    func unwatch(_ socket: IPSocket) {
+        guard socket.current.contains(.watched), let w = socket.watch.load() else { return }
+        w.registration.select(nil, events: [])
+        Reactor.shared.deregister(fd: socket.fd, token: w.token)
+    }
+
+    /// Accepted sockets inherit the listener's event and window selections.
+    func inheritSelection(from listener: IPSocket, to accepted: IPSocket, handle: SOCKET) {
+        guard listener.current.contains(.watched), let lw = listener.watch.load() else { return }
+        let (target, events) = lw.registration.selection
+        guard let target, target.inheritable, !events.isEmpty else { return }
+        try? select(accepted, handle: handle, target, events)
+    }
+
+    // MARK: re-enabling calls (the draft's table)
+
+    /// WSPRecv / WSPRecvFrom re-enable FD_READ and FD_OOB: before the call,
+    /// so that data arriving during it is reported.
+    @inline(__always)
+    func rearmBeforeReceive(_ socket: IPSocket) {
+        guard socket.current.contains(.watched), let w = socket.watch.load() else { return }
+        w.registration.rearm([.read, .oob])
+    }
+
+    /// After a receive: level-triggered FD_READ again if data may remain
+    /// (the buffer was filled), or FD_CLOSE once the data before a FIN is read.
+    @inline(__always)
+    func afterReceive(_ socket: IPSocket, filled: Bool) {
+        let st = socket.current
+        guard st.contains(.watched), let w = socket.watch.load() else { return }
+        if filled || st.contains(.peerClosed) || st.contains(.urgentHeld) { w.kick() }
+    }
+
+    /// A send that failed with WSAEWOULDBLOCK re-enables FD_WRITE.
+    func rearmAfterWouldBlock(_ socket: IPSocket) {
+        guard socket.current.contains(.watched), let w = socket.watch.load() else { return }
+        w.registration.rearm(.write)
+        w.kick()   // space may have freed before the rearm
+    }
+
+    /// WSPAccept re-enables FD_ACCEPT, unless it deferred (WSATRY_AGAIN).
+    func rearmAfterAccept(_ socket: IPSocket, deferred: Bool) {
+        guard socket.current.contains(.watched), let w = socket.watch.load() else { return }
+        if !deferred { w.registration.rearm(.accept) }
+        w.kick()
+    }
+
+    /// A new connect attempt may report FD_CONNECT again.
+    func rearmConnect(_ socket: IPSocket) {
+        guard socket.current.contains(.watched), let w = socket.watch.load() else { return }
+        w.registration.rearm([.connect, .write])
+    }
+
+    // MARK: what holds now
+
+    /// The socket's level state, on the reactor thread: epoll's events for
+    /// an edge (they are the whole readiness mask at that moment; epoll and
+    /// poll bits have the same values), or a poll(2) for a kick (0).
+    func conditions(of socket: IPSocket, epollEvents: UInt32) -> Conditions {
+        var c = Conditions()
+        let r: Int32
+        if epollEvents != 0 {
+            r = Int32(truncatingIfNeeded: epollEvents & 0xFFFF)
+        } else {
+            var p = pollfd(fd: socket.fd, events: Int16(POLLIN | POLLOUT | POLLPRI) | 0x2000 /* POLLRDHUP */, revents: 0)
+            _ = try? Sys.poll(&p, 1, 0)
+            r = Int32(p.revents)
+        }
+        var st = socket.current
+        if st.contains(.listening) {
+            if r & Int32(POLLIN) != 0 || socket.state.withLock({ !$0.pending.isEmpty }) { c.holding.insert(.accept) }
+            return c
+        }
+        if st.contains(.connecting) {
+            guard r & Int32(POLLOUT | POLLERR | POLLHUP) != 0 else { return c }
+            c.holding.insert(.connect)
+            c.connectError = socket.finishConnect()?.code ?? 0
+            st = socket.current
+        }
+        switch socket.kind {
+        case .stream:
+            guard st.contains(.connected) else { return c }
+            let inline = st.contains(.oobInline)
+            if r & Int32(POLLERR) != 0 {
+                c.holding.insert(.close)
+                c.closeError = WSAError.connectionReset.code
+            } else if r & (0x2000 | Int32(POLLHUP)) != 0 {
+                socket.set(.peerClosed)
+                var queued: Int32 = 0
+                try? Sys.ioctl(socket.fd, UInt(FIONREAD), &queued)
+                c.holding.insert(queued > 0 ? .read : .close)
+            } else if r & Int32(POLLIN) != 0 {
+                c.holding.insert(.read)
+            }
+            if !inline {
+                if r & Int32(POLLPRI) != 0 { socket.holdUrgentByte() }
+                if socket.current.contains(.urgentHeld) { c.holding.insert(.oob) }
+            } else if r & Int32(POLLPRI) != 0 {
+                c.holding.insert(.read)
+            }
+            if r & Int32(POLLOUT) != 0 && !st.contains(.sendShut) { c.holding.insert(.write) }
+        case .datagram:
+            if r & Int32(POLLIN | POLLERR) != 0 { c.holding.insert(.read) }
+            if r & Int32(POLLOUT) != 0 { c.holding.insert(.write) }
+        }
+        return c
+    }
+}
