@@ -117,14 +117,25 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
         if unretainedReaders.subtract(1, ordering: .sequentiallyConsistent).newValue == 0 { drainRetired() }
     }
 
-    /// Like lookupRetained, without the retain: valid only inside a span.
+    /// Like lookupRetained, without the retain and without the stripe lock:
+    /// valid only inside a span. The slot is read like a seqlock: the
+    /// generation before and after the object's address must both be the
+    /// handle's, and the address is read as plain bits (an aligned word, so
+    /// never torn). An object seen this way stays allocated until the span
+    /// ends (remove retires it), even if another thread closes it meanwhile.
     @inlinable @inline(__always)
     public func lookupUnretained(_ handle: UInt32) -> Unmanaged<Object>? {
         guard let (index, generation) = split(handle) else { return nil }
-        return stripes[index & 63].lock.withLock { _ in
-            guard slots[index].generation == generation, let object = slots[index].object else { return nil }
-            return Unmanaged.passUnretained(object)
-        }
+        let slot = UnsafeRawPointer(slots + index)
+        let objectOffset = MemoryLayout<Slot>.offset(of: \Slot.object)!
+        let generationOffset = MemoryLayout<Slot>.offset(of: \Slot.generation)!
+        guard slot.load(fromByteOffset: generationOffset, as: UInt16.self) == generation else { return nil }
+        atomicMemoryFence(ordering: .acquiring)
+        let bits = slot.load(fromByteOffset: objectOffset, as: UInt.self)
+        atomicMemoryFence(ordering: .acquiring)
+        guard bits != 0, slot.load(fromByteOffset: generationOffset, as: UInt16.self) == generation,
+              let address = UnsafeRawPointer(bitPattern: bits) else { return nil }
+        return Unmanaged<Object>.fromOpaque(address)
     }
 
     /// Releases retired objects once no span is running. The check is made

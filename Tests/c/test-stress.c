@@ -176,3 +176,52 @@ TEST_T(socket_churn_no_leak, 60) {
     CHECK_EQ(t_count_fds(), before);
     CHECK_OK(WSPCloseSocket(s, lpErrno));
 }
+
+/* WSPSelect with a zero timeout reads the socket table without locks or
+ * retains (HandleTable's unretained span): sockets closed and created by
+ * another thread meanwhile must give WSAENOTSOCK (or be reported), never a
+ * crash or a wrong socket. */
+struct churn { SOCKET socks[32]; volatile int stop; };
+
+static void *churn_main(void *p) {
+    struct churn *c = p;
+    unsigned seed = 1;
+    while (!c->stop) {
+        seed = seed * 1103515245u + 12345u;
+        int i = (int)((seed >> 16) % 32);
+        int err = 0;
+        WSPCloseSocket(c->socks[i], &err);
+        c->socks[i] = WSPSocket(AF_INET, (seed & 1) ? SOCK_STREAM : SOCK_DGRAM, 0, 0, 0, &err);
+    }
+    return NULL;
+}
+
+TEST_T(select_while_another_thread_closes, 30) {
+    t_startup();
+    struct churn c = { .stop = 0 };
+    for (int i = 0; i < 32; i++) c.socks[i] = t_udp_bound(NULL);
+    pthread_t th;
+    CHECK_EQ(pthread_create(&th, NULL, churn_main, &c), 0);
+    struct timeval tv = { 0, 0 };
+    int ok = 0, notsock = 0;
+    double end = t_now() + 1.5;
+    while (t_now() < end) {
+        fd_set w;
+        FD_ZERO(&w);
+        for (int i = 0; i < 32; i++) FD_SET(c.socks[i], &w);
+        int err = 0;
+        int r = WSPSelect(0, NULL, &w, NULL, &tv, &err);
+        if (r == SOCKET_ERROR) {
+            CHECK(err == WSAENOTSOCK || err == WSAEINTR);
+            notsock++;
+        } else {
+            CHECK(r >= 0 && r <= 32);
+            ok++;
+        }
+    }
+    c.stop = 1;
+    pthread_join(th, NULL);
+    CHECK(ok > 0);
+    CHECK(notsock > 0);
+    t_cleanup();
+}
