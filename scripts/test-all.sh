@@ -8,6 +8,7 @@
 #   5 swift-test      swift test
 #   6 c-tests         scripts/run-c-tests.sh build/test-prefix (if present)
 #   7 python-host     Tests/python/ctypes_host.py: a non-C host loads the library
+#   8 examples        the echo servers of examples/ run their --self-test
 #
 # Every stage runs even when an earlier one failed (stages that need the
 # library are skipped, as failures, when it could not be built or installed).
@@ -161,6 +162,22 @@ if [ "$installed" -eq 1 ] && command -v python3 >/dev/null 2>&1; then
     run_stage python-host counts_generic python3 Tests/python/ctypes_host.py "$prefix/lib/libws2spi.so.2"
 else
     skip_stage python-host "no installed library or no python3"
+fi
+
+# 8. The examples, built as a user would and run in their self-test mode.
+examples_check() {
+    local ok=0 bad=0
+    "$MAKE" --no-print-directory examples >/dev/null || { echo "make examples failed"; echo "0 passed, 1 failed"; return 1; }
+    for ex in echo-eventselect echo-asyncselect; do
+        if build/examples/$ex --self-test 20; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
+    done
+    echo "$ok passed, $bad failed"
+    [ "$bad" -eq 0 ]
+}
+if [ "$built" -eq 1 ]; then
+    run_stage examples counts_generic examples_check
+else
+    skip_stage examples "the library did not build"
 fi
 
 echo
