@@ -3,6 +3,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include <errno.h>
+#include <sched.h>
 #include "ws2spi_sys.h"
 
 int ws2spi_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
@@ -33,3 +34,8 @@ int ws2spi_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int max, int
 int ws2spi_eventfd(void) { return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
 
 int ws2spi_sys_gettid(void) { return (int)gettid(); }
+
+int ws2spi_sys_set_batch_scheduling(void) {
+    struct sched_param p = { 0 };
+    return sched_setscheduler(0, SCHED_BATCH, &p);
+}

@@ -2,24 +2,31 @@
 // on the one event engine (ProviderKit's Reactor and EventRegistration):
 // what holds on a TCP/IP socket, and the re-enabling calls of the draft.
 import Glibc
+import Synchronization
 import ProviderKit
 import CWS2SPI
 
 /// A socket's link to the engine: its registration and reactor token.
 final class SocketWatch: ReactorClient, @unchecked Sendable {
     let registration: EventRegistration
-    weak var socket: IPSocket?
+    /// A strong reference until the socket is closed (`detach`), which
+    /// breaks the cycle. Not weak: a weak reference would give every
+    /// IPSocket a side table and put its retains on the slow path.
+    private let socket: Mutex<IPSocket?>
     unowned let provider: TCPIPProvider
     var token: UInt64 = 0
 
     init(socket: IPSocket, handle: SOCKET, provider: TCPIPProvider) {
-        self.socket = socket
+        self.socket = Mutex(socket)
         self.provider = provider
         registration = EventRegistration(handle: handle)
     }
 
+    /// Called when the socket is closed: no more deliveries.
+    func detach() { _ = socket.withLock { $0 = nil } }
+
     func reactorEvent(_ events: UInt32) {
-        guard let socket, !socket.current.contains(.closed) else { return }
+        guard let socket = socket.withLock({ $0 }), !socket.current.contains(.closed) else { return }
         registration.deliver(provider.conditions(of: socket, epollEvents: events))
     }
 
@@ -71,6 +78,10 @@ extension TCPIPProvider {
         }
         let watch = try self.watch(socket, handle: handle, create: !events.isEmpty)
         guard let watch else { return }
+        // An event-driven socket that did not ask for FD_OOB leaves the
+        // urgent byte to the engine (it holds it on EPOLLPRI) and its reads
+        // skip the per-read check for it; asking for FD_OOB keeps the check.
+        if !events.isEmpty && !events.contains(.oob) { socket.set(.urgentByEngine) } else { socket.clear(.urgentByEngine) }
         watch.registration.select(target, events: events)
         // Events that already hold are reported now (the draft's persistence).
         if !events.isEmpty { watch.kick() }
@@ -94,6 +105,7 @@ extension TCPIPProvider {
         guard socket.current.contains(.watched), let w = socket.watch.load() else { return }
         w.registration.select(nil, events: [])
         Reactor.shared.deregister(fd: socket.fd, token: w.token)
+        w.detach()
     }
 
     /// Accepted sockets inherit the listener's event and window selections.

@@ -31,6 +31,8 @@ struct SocketStatus: OptionSet, Sendable {
     static let watched = SocketStatus(rawValue: 1 << 11)
     /// The engine saw the peer's FIN: FD_CLOSE follows once the data is read.
     static let peerClosed = SocketStatus(rawValue: 1 << 12)
+    /// Event-driven without FD_OOB selected (see Transfer.receiveStream).
+    static let urgentByEngine = SocketStatus(rawValue: 1 << 13)
 }
 
 /// A connection taken from the kernel's accept queue that WSPAccept has not

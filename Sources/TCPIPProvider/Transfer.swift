@@ -37,7 +37,8 @@ extension TCPIPProvider {
             }
         }
 
-        if socket.kind == .stream && !st.contains(.oobInline) {
+        if socket.kind == .stream && !st.contains(.oobInline)
+            && (!st.contains(.urgentByEngine) || inFlags & WS.MSG_OOB != 0) {
             let n = try receiveStream(socket, buffer, Int(length), kernelFlags)
             received.pointee = DWORD(n)
             flags.pointee = inFlags
@@ -78,6 +79,9 @@ extension TCPIPProvider {
     /// that a normal read passes, so each normal read first asks poll(2)
     /// whether one waits (POLLPRI) and moves it aside; the wait of a
     /// blocking read is that same poll. MSG_OOB reads the byte held aside.
+    /// (Event-driven sockets without FD_OOB selected skip this: the engine
+    /// holds the byte when EPOLLPRI reports it, which costs their reads
+    /// nothing but can lose the race with an immediate second read.)
     @inline(__always)
     private func receiveStream(_ socket: IPSocket, _ buffer: UnsafeMutableRawPointer?, _ length: Int, _ flags: Int32) throws(WSAError) -> Int {
         if flags & Int32(MSG_OOB) != 0 {

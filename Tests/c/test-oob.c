@@ -167,3 +167,41 @@ TEST(oob_recv_with_oobinline_einval) {
     CHECK_EQ(t_recv_exact(s, buf, 3), 0);
     CHECK(memcmp(buf, "abX", 3) == 0);
 }
+
+/* An event-driven socket (WSPEventSelect without FD_OOB) keeps the urgent
+ * byte too: the engine takes it aside when it arrives, so reading all the
+ * normal data first does not lose it (draft §2.8.2), and it never shows in
+ * the normal stream. */
+TEST(oob_kept_on_event_driven_socket) {
+    t_startup();
+    SOCKET c, s;
+    t_tcp_pair(&c, &s);
+    WSAEVENT ev = WSACreateEvent();
+    CHECK(ev != WSA_INVALID_EVENT);
+    CHECK_OK(WSPEventSelect(s, ev, FD_READ | FD_CLOSE, lpErrno));
+    CHECK_EQ(t_send_all(c, "abc", 3), 0);
+    send_oob(c, 'Z');
+    CHECK_EQ(t_send_all(c, "def", 3), 0);
+    CHECK_EQ(WSAWaitForMultipleEvents(1, &ev, FALSE, 1000, FALSE), WSA_WAIT_EVENT_0);
+    t_sleep_ms(100);
+    char buf[16];
+    DWORD got = 0;
+    while (got < 6) {
+        DWORD n = 0;
+        int f = 0, err = 0;
+        if (WSPRecv(s, buf + got, sizeof buf - got, &n, &f, NULL, NULL, &err) != 0) {
+            CHECK_EQ(err, WSAEWOULDBLOCK);
+            t_sleep_ms(10);
+            continue;
+        }
+        CHECK(n > 0);
+        got += n;
+    }
+    CHECK_EQ(got, 6);
+    CHECK(memcmp(buf, "abcdef", 6) == 0);
+    char oob = 0;
+    CHECK_EQ(recv_flags(s, &oob, 1, MSG_OOB), 1);
+    CHECK_EQ(oob, 'Z');
+    CHECK(WSACloseEvent(ev));
+    t_cleanup();
+}

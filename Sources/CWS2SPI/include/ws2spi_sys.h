@@ -22,5 +22,8 @@ int ws2spi_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int max, int
 /* A non-blocking, close-on-exec eventfd. */
 int ws2spi_eventfd(void);
 int ws2spi_sys_gettid(void);
+/* Puts the calling thread in SCHED_BATCH: its wake-ups do not preempt the
+ * thread that is running. */
+int ws2spi_sys_set_batch_scheduling(void);
 
 #endif

@@ -51,9 +51,6 @@ public final class EventRegistration: @unchecked Sendable {
     private struct State {
         var target: NotificationTarget?
         var selected: NetworkEvents = []
-        /// Events that may be reported now: reporting one disarms it until
-        /// its re-enabling call (FD_CONNECT and FD_CLOSE have none).
-        var armed: NetworkEvents = .all
         /// WSPEventSelect's record for WSPEnumNetworkEvents.
         var record: NetworkEvents = []
         var errors = [Int32](repeating: 0, count: NetworkEvents.count)
@@ -62,6 +59,10 @@ public final class EventRegistration: @unchecked Sendable {
         var generation: UInt64 = 0
     }
     private let state = Mutex(State())
+    /// Events that may be reported now: reporting one disarms it until its
+    /// re-enabling call (FD_CONNECT and FD_CLOSE have none). Atomic, so that
+    /// a re-enabling call (every WSPRecv) takes no lock.
+    private let armed = Atomic<Int32>(NetworkEvents.all.rawValue)
     /// Held while a callback runs, so that cancelling waits for it.
     private let callbackLock = Mutex(())
     /// The SOCKET handle reported in wParam / the callback's s.
@@ -86,7 +87,7 @@ public final class EventRegistration: @unchecked Sendable {
             self.state.withLock { s in
                 s.target = events.isEmpty ? nil : target
                 s.selected = events
-                s.armed = .all
+                self.armed.store(NetworkEvents.all.rawValue, ordering: .sequentiallyConsistent)
                 s.record = []
                 for bit in 0..<NetworkEvents.count { s.errors[bit] = 0 }
                 s.generation &+= 1
@@ -98,7 +99,7 @@ public final class EventRegistration: @unchecked Sendable {
     /// A re-enabling call: the events may be reported again.
     @inline(__always)
     public func rearm(_ events: NetworkEvents) {
-        state.withLock { $0.armed.formUnion(events) }
+        armed.bitwiseOr(events.rawValue, ordering: .sequentiallyConsistent)
     }
 
     /// Reports every selected, armed event that holds, once, and disarms it.
@@ -108,9 +109,13 @@ public final class EventRegistration: @unchecked Sendable {
         var fired: NetworkEvents = []
         state.withLock { s in
             guard let target = s.target else { return }
-            fired = c.holding.intersection(s.selected).intersection(s.armed)
+            let candidates = c.holding.intersection(s.selected)
+            guard !candidates.isEmpty else { return }
+            // Take the armed candidates atomically: a concurrent rearm either
+            // lands before (and is reported now) or after (and re-enables).
+            let before = armed.bitwiseAnd(~candidates.rawValue, ordering: .sequentiallyConsistent).oldValue
+            fired = candidates.intersection(NetworkEvents(rawValue: before))
             guard !fired.isEmpty else { return }
-            s.armed.subtract(fired)
             switch target {
             case .event(let h):
                 s.record.formUnion(fired)
