@@ -18,14 +18,22 @@ final class MessageWindow: @unchecked Sendable {
     }
     let state = Mutex(State())
 
-    /// Appends a message and wakes the waiters; false once destroyed.
+    /// Appends a message and wakes the waiters (after the lock: a reader
+    /// taking messages meanwhile need not wait for the wake-up's system
+    /// call); false once destroyed.
     @inline(__always) func post(_ message: Message) -> Bool {
-        state.withLock { s in
-            guard !s.destroyed else { return false }
+        let (posted, waiter, others): (Bool, HostThread?, [HostThread]) = state.withLock { s in
+            guard !s.destroyed else { return (false, nil, []) }
             s.messages.append(message)
-            for thread in s.waiters { thread.unpark() }
-            return true
+            switch s.waiters.count {
+            case 0: return (true, nil, [])
+            case 1: return (true, s.waiters[0], [])
+            default: return (true, nil, s.waiters)
+            }
         }
+        waiter?.unpark()
+        for thread in others { thread.unpark() }
+        return posted
     }
 
     /// Marks the window destroyed, drops its messages and wakes its waiters.
