@@ -430,3 +430,33 @@ TEST(queue_races_thread_exit) {
     CHECK_EQ(other_errors, 0);
     CHECK_EQ(__atomic_load_n(&wrong_thread, __ATOMIC_SEQ_CST), 0);
 }
+
+/* RULINGS §3: the last WSPCleanup queues its callback as an APC to the
+ * thread that made the call, with ErrorCode 0 and dwCallbackData: it runs in
+ * that thread's next alertable wait, not before, and not for a cleanup that
+ * is not the last one. */
+static volatile int cleanup_calls, cleanup_code = -1;
+static volatile DWORD cleanup_data, cleanup_tid;
+static void on_cleanup(int code, DWORD data) {
+    cleanup_calls++;
+    cleanup_code = code;
+    cleanup_data = data;
+    cleanup_tid = WPUXxxGetCurrentThreadId32();
+}
+
+TEST(cleanup_callback_runs_as_apc) {
+    t_startup();
+    t_startup();
+    CHECK_OK(WSPCleanup(on_cleanup, 7, lpErrno));         /* not the last one */
+    CHECK_EQ(SleepEx(0, TRUE), 0);
+    CHECK_EQ(cleanup_calls, 0);
+    CHECK_OK(WSPCleanup(on_cleanup, 42, lpErrno));        /* the last one */
+    CHECK_EQ(cleanup_calls, 0);                           /* not inside WSPCleanup */
+    CHECK_EQ(SleepEx(100, FALSE), 0);                     /* nor in a plain wait */
+    CHECK_EQ(cleanup_calls, 0);
+    CHECK_EQ(SleepEx(1000, TRUE), WAIT_IO_COMPLETION);
+    CHECK_EQ(cleanup_calls, 1);
+    CHECK_EQ(cleanup_code, 0);
+    CHECK_EQ(cleanup_data, 42);
+    CHECK_EQ(cleanup_tid, WPUXxxGetCurrentThreadId32());
+}
