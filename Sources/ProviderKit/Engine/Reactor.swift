@@ -17,9 +17,11 @@ public protocol ReactorClient: AnyObject, Sendable {
 public final class Reactor: @unchecked Sendable {
     public static let shared = Reactor()
 
-    private struct Weak { weak var client: (any ReactorClient)? }
     private struct State {
-        var clients: [UInt64: Weak] = [:]
+        /// Strong references, dropped by deregister (a provider deregisters
+        /// every socket it closes); weak ones would cost a side-table load
+        /// per event.
+        var clients: [UInt64: any ReactorClient] = [:]
         var kicked: [UInt64] = []
         var wakePending = false
         var nextToken: UInt64 = 1
@@ -43,7 +45,7 @@ public final class Reactor: @unchecked Sendable {
         let token: UInt64 = state.withLock { s in
             let t = s.nextToken
             s.nextToken += 1
-            s.clients[t] = Weak(client: client)
+            s.clients[t] = client
             return t
         }
         let events = WS2SPI_EPOLLIN | WS2SPI_EPOLLOUT | WS2SPI_EPOLLPRI | WS2SPI_EPOLLRDHUP | WS2SPI_EPOLLET
@@ -168,6 +170,6 @@ public final class Reactor: @unchecked Sendable {
     }
 
     private func client(_ token: UInt64) -> (any ReactorClient)? {
-        state.withLock { $0.clients[token]?.client }
+        state.withLock { $0.clients[token] }
     }
 }
