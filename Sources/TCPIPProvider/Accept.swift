@@ -131,7 +131,7 @@ extension TCPIPProvider {
         var callerAddress = [UInt8](repeating: 0, count: Int(WS.sockaddrInSize))
         var calleeAddress = [UInt8](repeating: 0, count: Int(WS.sockaddrInSize))
         callerAddress.withUnsafeMutableBytes { connection.peer.store(to: $0.baseAddress!) }
-        let local = localEndpoint(of: connection.fd)
+        let local = (try? IPSocket.localEndpoint(of: connection.fd)) ?? .any
         calleeAddress.withUnsafeMutableBytes { local.store(to: $0.baseAddress!) }
         return callerAddress.withUnsafeMutableBytes { caller in
             calleeAddress.withUnsafeMutableBytes { callee in
@@ -144,14 +144,5 @@ extension TCPIPProvider {
                 return condition(&callerId, &callerData, &calleeId, &calleeData, &group, callbackData)
             }
         }
-    }
-
-    private func localEndpoint(of fd: Int32) -> IPv4Endpoint {
-        var sa = sockaddr_in()
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &sa) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { q in try? Sys.getsockname(fd, q, &len) }
-        }
-        return IPv4Endpoint(linux: sa)
     }
 }

@@ -193,6 +193,12 @@ final class IPSocket: @unchecked Sendable {
 
     /// The local address from the kernel.
     func localEndpoint() throws(WSAError) -> IPv4Endpoint {
+        try IPSocket.localEndpoint(of: fd)
+    }
+
+    /// The local address of any descriptor (also one not yet a socket
+    /// object: a connection WSPAccept is still deciding on).
+    static func localEndpoint(of fd: Int32) throws(WSAError) -> IPv4Endpoint {
         var sa = sockaddr_in()
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         do {

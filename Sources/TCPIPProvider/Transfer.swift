@@ -1,5 +1,6 @@
 // WSPSend, WSPSendTo, WSPRecv, WSPRecvFrom: the data path. One kernel call
-// per Winsock call in the common case; no allocation, no lock.
+// per Winsock call, except a TCP receive with SO_OOBINLINE off, which polls
+// for urgent data first (receiveStream); no allocation, no lock.
 import Glibc
 import ProviderKit
 import CWS2SPI
