@@ -10,6 +10,12 @@ extension TCPIPProvider {
                         from: UnsafeMutableRawPointer?, fromLength: LPINT?,
                         overlapped: LPWSAOVERLAPPED?, completion: LPWSAOVERLAPPED_COMPLETION_ROUTINE?) throws(WSAError) {
         let socket = try lookup(s)
+        // An overlapped call (RULINGS §8): Overlapped.swift. Without the
+        // socket flag, lpOverlapped and the routine are ignored.
+        if let overlapped, socket.overlapped {
+            return try postReceive(socket, buffer: buffer, length: length, received: received, flags: flags,
+                                   from: from, fromLength: fromLength, overlapped: overlapped, completion: completion)
+        }
         guard let received, let flags else { throw .fault }
         if buffer == nil && length > 0 { throw .fault }
         let inFlags = flags.pointee & ~WS.MSG_PARTIAL
@@ -125,6 +131,10 @@ extension TCPIPProvider {
                      to: UnsafeRawPointer?, toLength: Int32?,
                      overlapped: LPWSAOVERLAPPED?, completion: LPWSAOVERLAPPED_COMPLETION_ROUTINE?) throws(WSAError) {
         let socket = try lookup(s)
+        if let overlapped, socket.overlapped {
+            return try postSend(socket, buffer: buffer, length: length, sent: sent, flags: flags,
+                                to: to, toLength: toLength, overlapped: overlapped, completion: completion)
+        }
         do {
             try send(socket, buffer: buffer, length: length, sent: sent, flags: flags, to: to, toLength: toLength)
         } catch {
