@@ -1,6 +1,7 @@
 # ws2spi: the Winsock 2 Service Provider Interface on Linux.
 #
 #   make                  check prerequisites, build build/lib/libws2spi.so.2
+#                         and the catalog tool build/bin/ws2ctl
 #   make install          PREFIX=/usr/local DESTDIR= (lib, header, pkg-config)
 #   make uninstall        remove what `make install` put there
 #   make test             every test stage, ending with "N passed, M failed"
@@ -26,6 +27,7 @@ SONAME       := $(LIBNAME).$(SOVERSION)
 PREFIX       ?= /usr/local
 DESTDIR      ?=
 LIBDIR       ?= $(PREFIX)/lib
+BINDIR       ?= $(PREFIX)/bin
 INCLUDEDIR   ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
@@ -36,6 +38,7 @@ CFLAGS       ?= -O2 -g -Wall -Wextra
 
 BUILD        := build
 LIB_OUT      := $(BUILD)/lib/$(SONAME)
+CTL_OUT      := $(BUILD)/bin/ws2ctl
 PC_OUT       := $(BUILD)/lib/pkgconfig/ws2spi.pc
 # The linker: lld from the Swift toolchain when it has one. gold (the
 # default) leaves a few Swift symbols that the version script made local in
@@ -64,7 +67,7 @@ pc-rel = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
 .PHONY: all lib prereqs install uninstall test demo examples bench clean
 
-all: lib $(PC_OUT)
+all: lib $(PC_OUT) $(CTL_OUT)
 
 lib: $(LIB_OUT)
 
@@ -89,6 +92,17 @@ $(LIB_OUT): $(LIB_DEPS) | prereqs
 	@ln -sfn $(SONAME) $(@D)/$(LIBNAME)
 	@echo "ws2spi: built $@"
 
+# ws2ctl: the same compiler flags as the library (nothing is compiled
+# twice), the Swift runtime static so it runs without the toolchain. After
+# the library: one swift build at a time.
+$(CTL_OUT): $(LIB_DEPS) | prereqs $(LIB_OUT)
+	@echo "ws2spi: swift build -c release --product ws2ctl (static Swift runtime)"
+	@env -u CC -u CXX "$(SWIFT)" build --quiet -c release --product ws2ctl -Xswiftc -static-stdlib \
+	  $(if $(SWIFT_LD),-Xswiftc -use-ld=$(SWIFT_LD))
+	@mkdir -p $(@D)
+	@cp -f .build/release/ws2ctl $@.tmp && mv -f $@.tmp $@
+	@echo "ws2spi: built $@"
+
 # The build tree's .pc: headers from include/, library from build/lib.
 $(PC_OUT): ws2spi.pc.in Makefile
 	@mkdir -p $(@D)
@@ -99,11 +113,14 @@ install: all
 	install -m 0755 $(LIB_OUT) "$(DESTDIR)$(LIBDIR)/$(SONAME)"
 	ln -sfn $(SONAME) "$(DESTDIR)$(LIBDIR)/$(LIBNAME)"
 	install -m 0644 include/ws2spi.h "$(DESTDIR)$(INCLUDEDIR)/ws2spi.h"
+	install -d "$(DESTDIR)$(BINDIR)"
+	install -m 0755 $(CTL_OUT) "$(DESTDIR)$(BINDIR)/ws2ctl"
 	$(call make-pc,$(PREFIX),$(call pc-rel,$(LIBDIR)),$(call pc-rel,$(INCLUDEDIR))) > "$(DESTDIR)$(PKGCONFIGDIR)/ws2spi.pc"
 
 uninstall:
 	rm -f "$(DESTDIR)$(LIBDIR)/$(SONAME)" "$(DESTDIR)$(LIBDIR)/$(LIBNAME)" \
-	      "$(DESTDIR)$(INCLUDEDIR)/ws2spi.h" "$(DESTDIR)$(PKGCONFIGDIR)/ws2spi.pc"
+	      "$(DESTDIR)$(INCLUDEDIR)/ws2spi.h" "$(DESTDIR)$(PKGCONFIGDIR)/ws2spi.pc" \
+	      "$(DESTDIR)$(BINDIR)/ws2ctl"
 
 # Stages: header matrix, build, install into build/test-prefix, exports,
 # swift test, C tests. Runs them all; fails if any failed.
@@ -121,7 +138,7 @@ demo: all $(BUILD)/demo-host
 
 # The examples are built like a user's program: against an install in
 # build/examples-prefix, found with pkg-config, with an rpath to it.
-EXAMPLES        := echo-eventselect echo-asyncselect
+EXAMPLES        := echo-eventselect echo-asyncselect two-providers copy-overlapped
 EXAMPLES_PREFIX := $(CURDIR)/$(BUILD)/examples-prefix
 
 examples: all
@@ -134,7 +151,12 @@ examples: all
 	  $(CC) $(CFLAGS) $$($(PKG_CONFIG) --cflags ws2spi) -o $(BUILD)/examples/$$e examples/$$e.c \
 	    $$($(PKG_CONFIG) --libs ws2spi) -Wl,-rpath,$(EXAMPLES_PREFIX)/lib -pthread; \
 	done
-	@echo "ws2spi: built $(addprefix $(BUILD)/examples/,$(EXAMPLES)); try: $(BUILD)/examples/echo-eventselect --self-test 10"
+	@echo "ws2spi: swift build -c release --product ws2spi-swift-example (Swift, the WS2SPI module; dlopens the library)"
+	@env -u CC -u CXX "$(SWIFT)" build --quiet -c release --product ws2spi-swift-example -Xswiftc -static-stdlib \
+	  $(if $(SWIFT_LD),-Xswiftc -use-ld=$(SWIFT_LD)) -Xlinker -rpath -Xlinker $(EXAMPLES_PREFIX)/lib
+	@cp -f .build/release/ws2spi-swift-example $(BUILD)/examples/ws2spi-swift-example.tmp && \
+	  mv -f $(BUILD)/examples/ws2spi-swift-example.tmp $(BUILD)/examples/ws2spi-swift-example
+	@echo "ws2spi: built $(addprefix $(BUILD)/examples/,$(EXAMPLES) ws2spi-swift-example); try: $(BUILD)/examples/echo-eventselect --self-test 10"
 
 # Benchmarks link against an install in build/bench-prefix, like a user would.
 bench: all

@@ -8,6 +8,9 @@
 //                  the ServiceProvider protocol and the C export thunks.
 //   TCPIPProvider  the TCP/IP provider over Linux kernel sockets.
 //   SPIExports     the .so: installs the TCP/IP provider behind the exports.
+//   WS2SPI         the Swift module for Swift programs: loads a provider .so
+//                  with dlopen and calls its entry points (closures as C
+//                  callbacks through libffi: CFFI).
 import PackageDescription
 
 let package = Package(
@@ -17,13 +20,41 @@ let package = Package(
         // version script and the soname libws2spi.so.2.
         .library(name: "ws2spi", type: .dynamic, targets: ["SPIExports"]),
         .library(name: "ProviderKit", targets: ["ProviderKit"]),
+        // The Swift module for Swift programs: loads a provider .so at run time.
+        .library(name: "WS2SPI", targets: ["WS2SPI"]),
+        // The catalog tool; `make` builds it with the Swift runtime static.
+        .executable(name: "ws2ctl", targets: ["ws2ctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `swift package generate-documentation --target WS2SPI` (DocC).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .target(name: "CWS2SPI"),
-        .target(name: "ProviderKit", dependencies: ["CWS2SPI"]),
-        .target(name: "TCPIPProvider", dependencies: ["ProviderKit", "CWS2SPI"]),
+        // The configuration database (WINSOCK2.INI, RULINGS §12): pure Swift,
+        // no C exports, so ws2ctl and Swift programs can link it.
+        .target(name: "WS2Catalog", dependencies: ["CWS2SPI"]),
+        // ws2ctl: install / remove / list / probe providers. Links no provider
+        // code: it loads provider libraries with dlopen.
+        .executableTarget(name: "ws2ctl", dependencies: [
+            "WS2Catalog", "CWS2SPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .target(name: "ProviderKit", dependencies: ["CWS2SPI", "WS2Catalog"]),
+        .target(name: "TCPIPProvider", dependencies: ["ProviderKit", "CWS2SPI", "WS2Catalog"]),
         .target(name: "SPIExports", dependencies: ["ProviderKit", "TCPIPProvider", "CWS2SPI"]),
+        // libffi: Swift closures as C callbacks (WS2SPI).
+        .systemLibrary(name: "CFFI", path: "Sources/CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
+        // The Swift API over a provider loaded with dlopen; links no provider code.
+        .target(name: "WS2SPI", dependencies: ["CWS2SPI", "CFFI", "WS2Catalog"]),
+        // A loopback echo through libws2spi.so from Swift (`make examples`).
+        .executableTarget(name: "ws2spi-swift-example", dependencies: [
+            "WS2SPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "ProviderKitTests", dependencies: ["ProviderKit", "CWS2SPI"]),
+        .testTarget(name: "WS2CatalogTests", dependencies: ["WS2Catalog", "CWS2SPI"]),
+        // Loads build/lib/libws2spi.so.2 (built by `make`) through WS2SPI.
+        .testTarget(name: "WS2SPITests", dependencies: ["WS2SPI", "WS2Catalog", "CWS2SPI"]),
         // SPIExports supplies ws2spi_provider_instance, which ProviderKit's thunks call.
         .testTarget(name: "TCPIPProviderTests", dependencies: ["TCPIPProvider", "ProviderKit", "CWS2SPI", "SPIExports"]),
     ]

@@ -1141,6 +1141,112 @@ int      WSAEnumProtocols(LPINT lpiProtocols,
                           PROTOCOL_INFO *lpProtocolBuffer,
                           LPDWORD lpdwBufferLength);
 
+/* ------------------------------------------------------------------------
+ * Host API (not in the draft): what a Winsock DLL does with the catalog of
+ * RULINGS §12, for C hosts that load providers.  All names are WS2Host...
+ *
+ * WS2HostStartup reads the catalog (lpszCatalogPath, or NULL for
+ * $WINSOCK2_INI, else /etc/winsock2.ini) and, for each provider in catalog
+ * order, dlopen()s its ProviderFilename, looks up every WSPxxx entry point
+ * and calls its WSPStartup once, requesting version 2.0.  A provider that
+ * cannot be used stays in the list with iStatus != 0 and a one-line reason in
+ * lpszStatus (WSASYSNOTREADY: no library, not a provider, no section;
+ * WSAVERNOTSUPPORTED or WSPStartup's own code); no call is routed to it.
+ * *lpdwNumProviders (may be NULL) gets the number of providers listed.
+ * WS2HostGetProvider(i) returns the i-th; pointers stay valid until
+ * WS2HostCleanup.
+ *
+ * WS2HostRoute finds the provider for (af, type, protocol): the first started
+ * provider in catalog order with a PROTOCOL_INFO for that triple (protocol 0:
+ * the first entry of that af and type); *lplpProtocolInfo (may be NULL) gets
+ * the entry.  No entry for af is WSAEAFNOSUPPORT, none of that type in af
+ * WSAESOCKTNOSUPPORT, none of that protocol WSAEPROTONOSUPPORT.
+ * WS2HostSocket routes, then calls that provider's WSPSocket with the entry's
+ * protocol and the provider's id; *lplpProvider says whose Procs to use for
+ * every later call on the socket (socket values are per provider).
+ *
+ * WS2HostCleanup calls WSPCleanup once for each provider that was started,
+ * closes the WPUXxxCreateSocketHandle handles still recorded for its id, and
+ * dlclose()s it.  Any thread may call any of these; like WSPCleanup, the
+ * clean-up must not race with threads still using the records or Procs.
+ * Errors (*lpErrno): WSANOTINITIALISED before WS2HostStartup,
+ * WSAEINVAL for a second WS2HostStartup, an empty path or an index past the
+ * end, WSAEFAULT for a NULL lplpProvider; an unreadable catalog is WSAEACCES
+ * (permission) or WSASYSNOTREADY.
+ * ------------------------------------------------------------------------ */
+
+/* A loaded provider's entry points (dlsym), called like the exports. */
+typedef struct WS2HOST_PROCS {
+    SOCKET (WSPAPI *lpWSPAccept)(SOCKET, struct WS_sockaddr *, int *, LPCONDITIONPROC, DWORD, int *);
+    int (WSPAPI *lpWSPAsyncSelect32)(SOCKET, HWND, unsigned int, int32_t, int *);
+    int (WSPAPI *lpWSPBind)(SOCKET, const struct WS_sockaddr *, int, int *);
+    int (WSPAPI *lpWSPCallbackSelect16)(SOCKET, LPSELECTPROC, DWORD, int32_t, int *);
+    int (WSPAPI *lpWSPCancelBlockingCall32)(int *);
+    int (WSPAPI *lpWSPCleanup)(LPCLEANUPPROC, DWORD, int *);
+    int (WSPAPI *lpWSPCloseSocket)(SOCKET, int *);
+    int (WSPAPI *lpWSPConnect)(SOCKET, const struct WS_sockaddr *, int, LPWSABUF, LPWSABUF,
+                               GROUP, LPQOS, LPQOS, int *);
+    int (WSPAPI *lpWSPEnumNetworkEvents)(SOCKET, WSAEVENT, LPWSANETWORKEVENT, LPINT, int *);
+    int (WSPAPI *lpWSPEventSelect)(SOCKET, WSAEVENT, int32_t, int *);
+    int (WSPAPI *lpWSPGetPeerName)(SOCKET, struct WS_sockaddr *, int *, int *);
+    int (WSPAPI *lpWSPGetSockName)(SOCKET, struct WS_sockaddr *, int *, int *);
+    int (WSPAPI *lpWSPGetSockOpt)(SOCKET, int, int, char *, int *, int *);
+    int (WSPAPI *lpWSPIoctlSocket)(SOCKET, int32_t, WS_u_long *, int *);
+    BOOL (WSPAPI *lpWSPIsBlocking32)(VOID);
+    int (WSPAPI *lpWSPListen)(SOCKET, int, int *);
+    int (WSPAPI *lpWSPRecv)(SOCKET, LPVOID, DWORD, LPDWORD, LPINT, LPWSAOVERLAPPED,
+                            LPWSAOVERLAPPED_COMPLETION_ROUTINE, int *);
+    int (WSPAPI *lpWSPRecvFrom)(SOCKET, LPVOID, DWORD, LPDWORD, LPINT, LPVOID, LPINT,
+                                LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE, int *);
+    int (WSPAPI *lpWSPSelect)(int, WS_fd_set *, WS_fd_set *, WS_fd_set *,
+                              const struct WS_timeval *, int *);
+    int (WSPAPI *lpWSPSend)(SOCKET, LPVOID, DWORD, LPDWORD, int, LPWSAOVERLAPPED,
+                            LPWSAOVERLAPPED_COMPLETION_ROUTINE, int *);
+    int (WSPAPI *lpWSPSendTo)(SOCKET, LPVOID, DWORD, LPDWORD, int, LPVOID, int,
+                              LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE, int *);
+    LPBLOCKINGPROC (WSPAPI *lpWSPSetBlockingHook32)(LPBLOCKINGPROC, int *);
+    int (WSPAPI *lpWSPSetSockOpt)(SOCKET, int, int, const char *, int, int *);
+    int (WSPAPI *lpWSPShutdown)(SOCKET, int, int *);
+    SOCKET (WSPAPI *lpWSPSocket)(int, int, int, DWORD, int, int *);
+    int (WSPAPI *lpWSPStartup)(WORD, LPWSADATA);
+    int (WSPAPI *lpWSPUnhookBlockingHook32)(int *);
+} WS2HOST_PROCS;
+
+/* One provider of the catalog, as the host loaded it. */
+typedef struct WS2HOST_PROVIDER {
+    DWORD           dwProviderId;       /* ProviderId (0: the section has none) */
+    const char     *lpszName;           /* the provider key of [Providers] */
+    const char     *lpszPath;           /* ProviderFilename, as given to dlopen */
+    const char     *lpszDescription;    /* ProviderDescription */
+    int             iStatus;            /* 0: loaded and started; else a WSA code */
+    const char     *lpszStatus;         /* "started", or why not, in one line */
+    WORD            wVersion;           /* the version WSPStartup negotiated */
+    WORD            wHighVersion;
+    WSADATA         WSAData;            /* what WSPStartup returned */
+    DWORD           dwNumProtocols;     /* the catalog's PROTOCOL_INFO entries */
+    const PROTOCOL_INFO *lpProtocols;
+    void           *hLibrary;           /* the dlopen handle (NULL if not loaded) */
+    WS2HOST_PROCS   Procs;              /* all NULL unless iStatus is 0 */
+} WS2HOST_PROVIDER;
+
+int      WS2HostStartup(const char *lpszCatalogPath,
+                        LPDWORD lpdwNumProviders,
+                        int *lpErrno);
+int      WS2HostCleanup(int *lpErrno);
+const WS2HOST_PROVIDER *WS2HostGetProvider(DWORD dwIndex,
+                                           int *lpErrno);
+const WS2HOST_PROVIDER *WS2HostRoute(int af,
+                                     int type,
+                                     int protocol,
+                                     const PROTOCOL_INFO **lplpProtocolInfo,
+                                     int *lpErrno);
+SOCKET   WS2HostSocket(int af,
+                       int type,
+                       int protocol,
+                       int nFlags,
+                       const WS2HOST_PROVIDER **lplpProvider,
+                       int *lpErrno);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,6 +7,7 @@
 #   4 exports         scripts/check-exports.sh build/test-prefix/lib/libws2spi.so.2
 #   5 swift-test      swift test
 #   6 c-tests         scripts/run-c-tests.sh build/test-prefix (if present)
+#   6b cli            Tests/cli/test-ws2ctl.sh: the installed ws2ctl, as a user runs it
 #   7 python-host     Tests/python/ctypes_host.py: a non-C host loads the library
 #   8 examples        the echo servers of examples/ run their --self-test
 #
@@ -157,6 +158,13 @@ else
     echo "=== [$stage_no] c-tests: scripts/run-c-tests.sh not found, nothing to run ==="
 fi
 
+# 6b. The catalog tool, installed with the library, run as a user would.
+if [ "$installed" -eq 1 ] && command -v python3 >/dev/null 2>&1; then
+    run_stage cli counts_generic bash Tests/cli/test-ws2ctl.sh "$prefix/bin/ws2ctl" "$prefix/lib/libws2spi.so.2"
+else
+    skip_stage cli "no installed library or no python3"
+fi
+
 # 7. A host in another language: Python's ctypes.
 if [ "$installed" -eq 1 ] && command -v python3 >/dev/null 2>&1; then
     run_stage python-host counts_generic python3 Tests/python/ctypes_host.py "$prefix/lib/libws2spi.so.2"
@@ -168,9 +176,13 @@ fi
 examples_check() {
     local ok=0 bad=0
     "$MAKE" --no-print-directory examples >/dev/null || { echo "make examples failed"; echo "0 passed, 1 failed"; return 1; }
-    for ex in echo-eventselect echo-asyncselect; do
+    for ex in echo-eventselect echo-asyncselect copy-overlapped; do
         if build/examples/$ex --self-test 20; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
     done
+    # two-providers: a temporary catalog, the host API, a route per protocol.
+    if build/examples/two-providers --self-test; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
+    # The Swift example: the WS2SPI module over the installed library.
+    if build/examples/ws2spi-swift-example; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
     echo "$ok passed, $bad failed"
     [ "$bad" -eq 0 ]
 }

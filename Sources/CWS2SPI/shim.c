@@ -8,15 +8,13 @@ int ws2spi_accept4(int fd, void *addr, unsigned int *len, int flags) {
     return accept4(fd, (struct sockaddr *)addr, (socklen_t *)len, flags);
 }
 
-static _Thread_local int blocking_depth;
+/* The blocking-hook state of the thread (RULINGS §5). */
+static _Thread_local struct { LPBLOCKINGPROC hook; int state; } blocking;
 
-int ws2spi_tls_blocking_depth(void) { return blocking_depth; }
-void ws2spi_tls_set_blocking_depth(int depth) { blocking_depth = depth; }
-
-static _Thread_local LPBLOCKINGPROC blocking_hook;
-
-LPBLOCKINGPROC ws2spi_tls_blocking_hook(void) { return blocking_hook; }
-void ws2spi_tls_set_blocking_hook(LPBLOCKINGPROC hook) { blocking_hook = hook; }
+int ws2spi_tls_blocking_state(void) { return blocking.state; }
+void ws2spi_tls_set_blocking_state(int state) { blocking.state = state; }
+LPBLOCKINGPROC ws2spi_tls_blocking_hook(void) { return blocking.hook; }
+void ws2spi_tls_set_blocking_hook(LPBLOCKINGPROC hook) { blocking.hook = hook; }
 
 /* ---- host services (RULINGS §6) ---- */
 #include <errno.h>
@@ -85,6 +83,7 @@ int64_t ws2spi_monotonic_ns(void) {
 
 uint32_t ws2spi_word_load(const uint32_t *word) { return __atomic_load_n(word, __ATOMIC_SEQ_CST); }
 void ws2spi_word_store(uint32_t *word, uint32_t value) { __atomic_store_n(word, value, __ATOMIC_SEQ_CST); }
+uint32_t ws2spi_word_add(uint32_t *word, uint32_t value) { return __atomic_add_fetch(word, value, __ATOMIC_SEQ_CST); }
 uint32_t ws2spi_word_exchange(uint32_t *word, uint32_t value) {
     return __atomic_exchange_n(word, value, __ATOMIC_SEQ_CST);
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <errno.h>
 #include <sched.h>
+#include <dlfcn.h>
 #include "ws2spi_sys.h"
 
 int ws2spi_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
@@ -38,4 +39,9 @@ int ws2spi_sys_gettid(void) { return (int)gettid(); }
 int ws2spi_sys_set_batch_scheduling(void) {
     struct sched_param p = { 0 };
     return sched_setscheduler(0, SCHED_BATCH, &p);
+}
+
+const char *ws2spi_sys_object_path(const void *addr) {
+    Dl_info info;
+    return dladdr(addr, &info) != 0 ? info.dli_fname : NULL;
 }

@@ -1,13 +1,33 @@
 // SOCKET handles that never alias (RULINGS §4).
 import Synchronization
 
+/// The generations (the high 16 bits of a handle) a table hands out. Tables
+/// with disjoint spaces never produce the same handle, and a lookup in one
+/// never finds the other's handles: the generation stored in a slot is always
+/// inside its table's range, so a foreign handle fails the generation compare
+/// the lookup makes anyway (no extra check on the hot path).
+public struct HandleSpace: Sendable, Equatable {
+    public let generations: ClosedRange<UInt16>
+    /// A provider's SOCKETs and the host's tagged handles: bit 31 clear.
+    public static let provider = HandleSpace(generations: 0x0001...0x7FFF)
+    /// The Winsock DLL's socket handles (WPUXxxCreateSocketHandle): bit 31 set.
+    public static let upcall = HandleSpace(generations: 0x8000...0xFFFF)
+
+    /// True when `handle` is in this space (its generation is in range).
+    @inlinable public func contains(_ handle: UInt32) -> Bool {
+        generations.contains(UInt16(truncatingIfNeeded: handle >> 16))
+    }
+}
+
 /// Maps 32-bit `SOCKET` values to provider objects.
 ///
-/// A handle is `generation << 16 | (slot + 1)`. A freed slot goes to the back
-/// of a FIFO free list, so it is reused only after every other free slot, and
-/// then with the next generation: a closed handle answers "not a socket" until
-/// about 4 billion sockets later. A slot whose generation would wrap is
-/// retired. Handles are never 0 and never `INVALID_SOCKET` (0xFFFFFFFF).
+/// A handle is `generation << 16 | (slot + 1)`, the generation taken from the
+/// table's `HandleSpace`. A freed slot goes to the back of a FIFO free list,
+/// so it is reused only after every other free slot, and then with the next
+/// generation: a closed handle answers "not a socket" until about 2 billion
+/// handles later (65534 slots x 32767 generations). A slot whose generation
+/// would leave the space is retired. Handles are never 0 and never
+/// `INVALID_SOCKET` (0xFFFFFFFF).
 ///
 /// Lookups lock one of 64 stripes for the few instructions that read the slot
 /// and retain the object, so threads using different sockets do not contend.
@@ -45,6 +65,8 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
     }
 
     public let capacity: Int
+    /// The generations this table's handles carry.
+    public let space: HandleSpace
     /// Callers between beginUnretainedReads and endUnretainedReads. While
     /// any are, removed objects wait in `retired` instead of being released,
     /// so an unretained reference taken by such a caller stays valid.
@@ -55,11 +77,12 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
     @usableFromInline let stripes: [Stripe]
     private let free: Mutex<FreeList>
 
-    public init(capacity requested: Int = HandleTable.maximumCapacity) {
+    public init(capacity requested: Int = HandleTable.maximumCapacity, space: HandleSpace = .provider) {
         let cap = max(1, min(requested, HandleTable.maximumCapacity))
         capacity = cap
+        self.space = space
         slots = .allocate(capacity: cap)
-        slots.initialize(repeating: Slot(generation: 1, object: nil), count: cap)
+        slots.initialize(repeating: Slot(generation: space.generations.lowerBound, object: nil), count: cap)
         stripes = (0..<64).map { _ in Stripe() }
         free = Mutex(FreeList(ring: (0..<cap).map { UInt16($0) }, count: cap))
     }
@@ -157,7 +180,7 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
         let result: (Object, Bool)? = stripes[index & 63].lock.withLock { _ in
             guard slots[index].generation == generation, let object = slots[index].object else { return nil }
             slots[index].object = nil
-            let retired = slots[index].generation == UInt16.max
+            let retired = slots[index].generation == space.generations.upperBound
             if !retired { slots[index].generation += 1 }
             return (object, retired)
         }
@@ -174,15 +197,18 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
     }
 
     /// Removes every live handle and returns the objects (WSPCleanup).
-    public func removeAll() -> [Object] {
+    public func removeAll() -> [Object] { removeAll { _ in true } }
+
+    /// Removes every live handle whose object satisfies `predicate` (called
+    /// under a stripe lock: keep it short) and returns those objects.
+    public func removeAll(where predicate: (Object) -> Bool) -> [Object] {
         var objects: [Object] = []
         for index in 0..<capacity {
             let generation: UInt16? = stripes[index & 63].lock.withLock { _ in
-                guard let object = slots[index].object else { return nil }
-                objects.append(object)
+                guard let object = slots[index].object, predicate(object) else { return nil }
                 return slots[index].generation
             }
-            if let generation { _ = remove(UInt32(generation) << 16 | UInt32(index + 1)) }
+            if let generation, let object = remove(UInt32(generation) << 16 | UInt32(index + 1)) { objects.append(object) }
         }
         return objects
     }
@@ -193,7 +219,7 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
         var n = 0
         for index in 0..<capacity {
             stripes[index & 63].lock.withLock { _ in
-                if slots[index].generation == UInt16.max && slots[index].object == nil { n += 1 }
+                if slots[index].generation == space.generations.upperBound && slots[index].object == nil { n += 1 }
             }
         }
         return n

@@ -111,8 +111,7 @@ extension TCPIPProvider {
 
     /// Waits until the listener has a connection queued, or is closed (WSAEINTR).
     private func waitReadable(_ socket: IPSocket) throws(WSAError) {
-        var p = pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)
-        _ = try socket.blocking { () throws(Errno) -> Int32 in try Sys.poll(&p, 1, -1) }
+        _ = try socket.waitReady(Int16(POLLIN))
     }
 
     private func requeue(_ connection: PendingConnection, on listener: IPSocket) {

@@ -1,7 +1,22 @@
-// Blocking hooks (RULINGS §5): per-thread state. There is no default hook:
-// a blocking call blocks its thread in the kernel.
+// Blocking calls and blocking hooks (RULINGS §5, draft §2.7 and
+// WSPSetBlockingHook32). Every wait of a blocking call goes through here.
+//
+// A thread without a hook blocks in the kernel, as before: the hook costs it
+// one thread-local load and no periodic wake-up. On a thread with a hook the
+// call runs the draft's loop: try the operation without blocking; else wait
+// for readiness in poll(2) for at most `hookIntervalMs`, call the hook (again
+// while it returns TRUE), end with WSAEINTR if it called
+// WSPCancelBlockingCall32, and try again. During that loop the thread's state
+// is not IDLE: WSPIsBlocking32 is TRUE, and the export layer (Thunk.swift)
+// fails every other entry point with WSAEINPROGRESS, since on that thread
+// only the hook can be calling.
+import Glibc
 import ProviderKit
 import CWS2SPI
+
+/// The longest poll(2) between two calls of a blocking hook: under the
+/// 10 ms of RULINGS §5, with room for timer slack and the hook's own time.
+private let hookIntervalMs: Int32 = 9
 
 extension TCPIPProvider {
     public func setBlockingHook(_ hook: LPBLOCKINGPROC?) throws(WSAError) -> LPBLOCKINGPROC? {
@@ -12,18 +27,182 @@ extension TCPIPProvider {
         return previous
     }
 
+    /// Back to the default, which for threads is no hook at all (draft).
     public func unhookBlockingHook() throws(WSAError) {
         try requireStarted()
         ws2spi_tls_set_blocking_hook(nil)
     }
 
     public func isBlocking() -> Bool {
-        ws2spi_tls_blocking_depth() > 0
+        ws2spi_tls_blocking_state() != Int32(WS2SPI_BLOCKING_IDLE)
     }
 
+    /// Takes effect when the hook returns: the blocking call then ends with
+    /// WSAEINTR (draft: "as soon as the blocking hook function completes").
     public func cancelBlockingCall() throws(WSAError) {
         try requireStarted()
-        // Only a hook, running inside this thread's blocking call, can cancel it.
-        guard ws2spi_tls_blocking_depth() > 0 else { throw .invalidArgument }
+        guard isBlocking() else { throw .invalidArgument }
+        ws2spi_tls_set_blocking_state(Int32(WS2SPI_BLOCKING_CANCELLED))
+    }
+}
+
+/// The hook side of one blocking call. Made at the start of the call's
+/// wait: with no hook on the thread it does nothing; with one, the thread
+/// is blocking (WSPIsBlocking32) until `end()`.
+struct BlockingWait {
+    let hook: LPBLOCKINGPROC?
+
+    /// Reads the thread's hook: the one thread-local load a blocking call pays.
+    @inline(__always) init() {
+        hook = ws2spi_tls_blocking_hook()
+        if hook != nil { ws2spi_tls_set_blocking_state(Int32(WS2SPI_BLOCKING_WAITING)) }
+    }
+
+    @inline(__always) func end() {
+        if hook != nil { ws2spi_tls_set_blocking_state(Int32(WS2SPI_BLOCKING_IDLE)) }
+    }
+
+    /// The poll(2) timeout for a wait of `ms` milliseconds (-1: forever):
+    /// with a hook, never longer than `hookIntervalMs`.
+    @inline(__always) func slice(_ ms: Int64) -> Int32 {
+        guard hook != nil else { return Int32(clamping: ms) }
+        return ms < 0 ? hookIntervalMs : Int32(min(ms, Int64(hookIntervalMs)))
+    }
+
+    /// After a poll: calls the hook as the draft's `while (BlockingHook());`,
+    /// but stops early once it cancelled or `stop()` (a socket closed by
+    /// another thread) says the call is over anyway. WSAEINTR when cancelled.
+    func runHook(stop: () -> Bool) throws(WSAError) {
+        guard let hook else { return }
+        while hook() != 0 {
+            if ws2spi_tls_blocking_state() == Int32(WS2SPI_BLOCKING_CANCELLED) || stop() { break }
+        }
+        if ws2spi_tls_blocking_state() == Int32(WS2SPI_BLOCKING_CANCELLED) { throw .interrupted }
+    }
+}
+
+extension IPSocket {
+    /// Runs a kernel call that may block (recv, send and their relatives),
+    /// counted in `blockers` so that close can wake it; a call ended by close
+    /// fails with WSAEINTR. `body(flags)` gets 0 and blocks in the kernel;
+    /// on a thread with a blocking hook it gets MSG_DONTWAIT, and the wait
+    /// for `events` runs the hook loop.
+    @inline(__always)
+    func blocking<T>(until events: Int16, _ body: (_ dontWait: Int32) throws(Errno) -> T) throws(WSAError) -> T {
+        blockers.add(1, ordering: .sequentiallyConsistent)
+        defer { blockers.subtract(1, ordering: .sequentiallyConsistent) }
+        if current.contains(.closed) { throw .interrupted }
+        if ws2spi_tls_blocking_hook() != nil { return try hooked(until: events, body) }
+        do throws(Errno) {
+            let r = try body(0)
+            // Woken by close (shutdown makes recv return 0): not a result.
+            if current.contains(.closed) { throw Errno(EINTR) }
+            return r
+        } catch {
+            if current.contains(.closed) { throw .interrupted }
+            throw error.wsa
+        }
+    }
+
+    @inline(never)
+    private func hooked<T>(until events: Int16,
+                           _ body: (_ dontWait: Int32) throws(Errno) -> T) throws(WSAError) -> T {
+        let wait = BlockingWait()
+        defer { wait.end() }
+        while true {
+            do throws(Errno) {
+                let r = try body(Int32(MSG_DONTWAIT))
+                if current.contains(.closed) { throw Errno(EINTR) }
+                return r
+            } catch where error.isWouldBlock && !current.contains(.closed) {
+                _ = try poll(events, wait)
+            } catch {
+                if current.contains(.closed) { throw .interrupted }
+                throw error.wsa
+            }
+        }
+    }
+
+    /// Waits until poll(2) reports one of `events` (or an error or hang-up)
+    /// on a blocking socket, counted in `blockers`; returns the revents.
+    /// WSAEINTR when closed meanwhile or cancelled by the hook.
+    @inline(__always)
+    func waitReady(_ events: Int16) throws(WSAError) -> Int16 {
+        blockers.add(1, ordering: .sequentiallyConsistent)
+        defer { blockers.subtract(1, ordering: .sequentiallyConsistent) }
+        if current.contains(.closed) { throw .interrupted }
+        var p = pollfd(fd: fd, events: events, revents: 0)
+        if ws2spi_tls_blocking_hook() == nil {
+            // Sys.poll returns 0 after a signal: wait again.
+            do { while try Sys.poll(&p, 1, -1) == 0 && !current.contains(.closed) {} } catch { throw error.wsa }
+        } else {
+            // Ready now: no need to call the hook.
+            do { _ = try Sys.poll(&p, 1, 0) } catch { throw error.wsa }
+            if p.revents == 0 {
+                let wait = BlockingWait()
+                defer { wait.end() }
+                repeat { p.revents = try poll(events, wait) } while p.revents == 0
+            }
+        }
+        if current.contains(.closed) { throw .interrupted }
+        return p.revents
+    }
+
+    /// One turn of the hook loop: poll for at most the hook interval, then
+    /// run the hook. Returns the revents of the poll.
+    private func poll(_ events: Int16, _ wait: BlockingWait) throws(WSAError) -> Int16 {
+        var p = pollfd(fd: fd, events: events, revents: 0)
+        do { _ = try Sys.poll(&p, 1, wait.slice(-1)) } catch { throw error.wsa }
+        if current.contains(.closed) { throw .interrupted }
+        try wait.runHook { current.contains(.closed) }
+        if current.contains(.closed) { throw .interrupted }
+        return p.revents
+    }
+
+    /// A blocking connect. `connect` makes the connect(2) call once. Without
+    /// a hook it blocks in the kernel; with one the descriptor is made
+    /// non-blocking for the call and the hook loop waits for POLLOUT. Either
+    /// way an attempt left running (EINTR from a signal, EINPROGRESS) is
+    /// waited for and its outcome read from SO_ERROR.
+    ///
+    /// A cancelled connect (WSAEINTR) is aborted in the kernel at once
+    /// (connect(AF_UNSPEC): no SYN is retried, the peer gets a reset if it
+    /// answered), and the socket is left unconnected. The draft promises
+    /// only WSPCloseSocket after a cancel; this provider also allows a new
+    /// WSPConnect.
+    func blockingConnect(_ connect: () throws(Errno) -> Void) throws(WSAError) {
+        blockers.add(1, ordering: .sequentiallyConsistent)
+        defer { blockers.subtract(1, ordering: .sequentiallyConsistent) }
+        if current.contains(.closed) { throw .interrupted }
+        let hooked = ws2spi_tls_blocking_hook() != nil
+        if hooked {
+            do { try Sys.setNonBlocking(fd, true) } catch { throw error.wsa }
+        }
+        defer {
+            // Back to blocking, unless another thread made the socket
+            // non-blocking meanwhile (FIONBIO, a notification selection).
+            if hooked && !current.contains(.nonBlocking) { try? Sys.setNonBlocking(fd, false) }
+        }
+        do throws(Errno) {
+            try connect()
+            if current.contains(.closed) { throw Errno(EINTR) }
+            return
+        } catch where !current.contains(.closed) && (error.rawValue == EINTR || (hooked && error.rawValue == EINPROGRESS)) {
+            // The attempt goes on in the kernel: wait for it below.
+        } catch {
+            if current.contains(.closed) { throw .interrupted }
+            throw error.wsa
+        }
+        do {
+            _ = try waitReady(Int16(POLLOUT))
+        } catch {
+            if error == .interrupted { IPSocket.disconnect(fd) }
+            throw error
+        }
+        var err: Int32 = 0
+        var len = socklen_t(4)
+        do { try Sys.getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) } catch { throw error.wsa }
+        if current.contains(.closed) { throw .interrupted }
+        if err != 0 { throw Errno(err).wsa }
     }
 }

@@ -36,18 +36,9 @@ extension TCPIPProvider {
                     try endpoint.withLinux { (sa, len) throws(Errno) in try Sys.connect(socket.fd, sa, len) }
                 } catch { throw error.wsa }   // EINPROGRESS becomes WSAEWOULDBLOCK
             } else {
-                try socket.blocking { () throws(Errno) in
-                    do throws(Errno) {
-                        try endpoint.withLinux { (sa, len) throws(Errno) in try Sys.connect(socket.fd, sa, len) }
-                    } catch where error.rawValue == EINTR {
-                        // A signal interrupted the wait: the attempt goes on; wait for it.
-                        var p = pollfd(fd: socket.fd, events: Int16(POLLOUT), revents: 0)
-                        while try Sys.poll(&p, 1, -1) == 0 {}
-                        var err: Int32 = 0
-                        var len = socklen_t(4)
-                        try Sys.getsockopt(socket.fd, SOL_SOCKET, SO_ERROR, &err, &len)
-                        if err != 0 { throw Errno(err) }
-                    }
+                // Blocking.swift: waits out a signal, runs a blocking hook.
+                try socket.blockingConnect { () throws(Errno) in
+                    try endpoint.withLinux { (sa, len) throws(Errno) in try Sys.connect(socket.fd, sa, len) }
                 }
             }
         } catch {

@@ -27,6 +27,11 @@ final class SocketWatch: ReactorClient, @unchecked Sendable {
 
     func reactorEvent(_ events: UInt32) {
         guard let socket = socket.withLock({ $0 }), !socket.current.contains(.closed) else { return }
+        if let io = socket.io {
+            provider.serviceOverlapped(socket, io, events: events)
+            // Watched for its overlapped operations only: no selection to report to.
+            if !registration.hasSelection { return }
+        }
         registration.deliver(provider.conditions(of: socket, epollEvents: events))
     }
 

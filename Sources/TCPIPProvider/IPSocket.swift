@@ -76,12 +76,15 @@ final class IPSocket: @unchecked Sendable {
     let state = Mutex(ColdState())
     /// The event engine's record for this socket, made on the first selection.
     let watch = AtomicLazyReference<SocketWatch>()
+    /// Pending overlapped operations (overlapped sockets only, Overlapped.swift).
+    let io: OverlappedIO?
 
     init(fd: Int32, kind: SocketKind, overlapped: Bool, status: SocketStatus) {
         self.fd = fd
         self.kind = kind
         self.overlapped = overlapped
         self.status = Atomic(status.rawValue)
+        io = overlapped ? OverlappedIO() : nil
     }
 
     deinit {
@@ -96,28 +99,15 @@ final class IPSocket: @unchecked Sendable {
     /// Non-blocking for plain calls: FIONBIO, or an overlapped socket (RULINGS §8).
     @inline(__always) var isNonBlocking: Bool { overlapped || current.contains(.nonBlocking) }
 
-    /// Runs a call that may block in the kernel, counted in `blockers` so
-    /// that close can wake it. A call woken by close fails with WSAEINTR.
-    @inline(__always)
-    func blocking<T>(_ body: () throws(Errno) -> T) throws(WSAError) -> T {
-        blockers.add(1, ordering: .sequentiallyConsistent)
-        defer { blockers.subtract(1, ordering: .sequentiallyConsistent) }
-        if current.contains(.closed) { throw .interrupted }
-        do throws(Errno) {
-            let r = try body()
-            // Woken by close (shutdown makes recv return 0): not a result.
-            if current.contains(.closed) { throw Errno(EINTR) }
-            return r
-        } catch {
-            if current.contains(.closed) { throw .interrupted }
-            throw error.wsa
-        }
-    }
+    // Blocking calls (`blocking(until:)`, `waitReady`, `blockingConnect`)
+    // and the blocking-hook loop: Blocking.swift.
 
     /// Marks the socket closed and wakes threads blocked on it: the one
     /// place that turns "closed by another thread" into a wake-up.
     func markClosed(abortive: Bool) {
         set(.closed)
+        // Pending overlapped operations end now, with WSA_OPERATION_ABORTED.
+        io?.abortAll()
         if abortive { IPSocket.setAbortiveLinger(fd) }
         if blockers.load(ordering: .sequentiallyConsistent) > 0 {
             if abortive { IPSocket.disconnect(fd) } else { try? Sys.shutdown(fd, Int32(SHUT_RDWR)) }

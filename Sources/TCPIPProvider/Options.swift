@@ -3,6 +3,7 @@
 import Glibc
 import ProviderKit
 import CWS2SPI
+import WS2Catalog
 
 /// Where an option's value lives and how it is encoded.
 enum OptionValue: Sendable {
@@ -205,30 +206,17 @@ extension TCPIPProvider {
     }
 }
 
-/// The PROTOCOL_INFO records of this provider (SO_PROTOCOL_INFO).
+/// The PROTOCOL_INFO records of this provider (SO_PROTOCOL_INFO): the
+/// values of WS2Catalog's TCPIPProtocols, the table `ws2ctl install` writes.
 enum ProtocolCatalog {
-    private static let tcpName: StaticString = "TCP/IP"
-    private static let udpName: StaticString = "UDP/IP"
+    /// lpProtocol strings that live as long as the process.
+    nonisolated(unsafe) private static let tcpName = strdup(TCPIPProtocols.tcp.description)
+    nonisolated(unsafe) private static let udpName = strdup(TCPIPProtocols.udp.description)
 
     static func info(for kind: SocketKind) -> PROTOCOL_INFO {
-        var info = PROTOCOL_INFO()
-        info.iAddressFamily = WS.AF_INET
-        info.iMaxSockAddr = WS.sockaddrInSize
-        info.iMinSockAddr = WS.sockaddrInSize
-        info.iSocketType = kind.winsockType
-        info.iProtocol = kind.winsockProtocol
         switch kind {
-        case .stream:
-            info.dwServiceFlags = WS.XP_GUARANTEED_DELIVERY | WS.XP_GUARANTEED_ORDER | WS.XP_GRACEFUL_CLOSE
-                | WS.XP_EXPEDITED_DATA | WS.XP_FRAGMENTATION   // 0x1066
-            info.dwMessageSize = 0
-            info.lpProtocol = UnsafeMutablePointer(mutating: UnsafeRawPointer(tcpName.utf8Start).assumingMemoryBound(to: CChar.self))
-        case .datagram:
-            info.dwServiceFlags = WS.XP_CONNECTIONLESS | WS.XP_MESSAGE_ORIENTED | WS.XP_SUPPORTS_BROADCAST
-                | WS.XP_SUPPORTS_MULTICAST | WS.XP_FRAGMENTATION   // 0x1609
-            info.dwMessageSize = WS.maxUDPMessage
-            info.lpProtocol = UnsafeMutablePointer(mutating: UnsafeRawPointer(udpName.utf8Start).assumingMemoryBound(to: CChar.self))
+        case .stream: return TCPIPProtocols.tcp.cInfo(description: tcpName)
+        case .datagram: return TCPIPProtocols.udp.cInfo(description: udpName)
         }
-        return info
     }
 }

@@ -91,13 +91,17 @@ extension TCPIPProvider {
         for i in 0..<n { socks[i]._withUnsafeGuaranteedRef { $0.blockers.add(1, ordering: .sequentiallyConsistent) } }
         defer { for i in 0..<n { socks[i]._withUnsafeGuaranteedRef { $0.blockers.subtract(1, ordering: .sequentiallyConsistent) } } }
         let deadline = timeoutMs < 0 ? Int64.max : monotonicMilliseconds() + timeoutMs
+        // With a blocking hook, polls in slices and calls it between them (Blocking.swift).
+        let hook = BlockingWait()
+        defer { hook.end() }
         while true {
             if anyClosed() { throw .interrupted }
             let remaining = deadline == Int64.max ? -1 : max(0, deadline - monotonicMilliseconds())
             let r: Int32
-            do { r = try Sys.poll(fds, n, Int32(clamping: remaining)) } catch { throw error.wsa }
+            do { r = try Sys.poll(fds, n, hook.slice(remaining)) } catch { throw error.wsa }
             if anyClosed() { throw .interrupted }
             if r > 0 || remaining == 0 { return }
+            try hook.runHook(stop: anyClosed)
         }
     }
 

@@ -54,7 +54,8 @@ extension TCPIPProvider {
         let st = socket.current
         if st.contains(.connected) || st.contains(.connecting) { throw .isConnected }
         guard st.contains(.bound) else { throw .invalidArgument }
-        // Illegal values become the nearest legal one, 1...SOMAXCONN (WSPListen).
+        // Illegal values become the nearest legal one, 1...SOMAXCONN (WSPListen),
+        // or 1...ListenBacklogLimit from the catalog (RULINGS §10).
         let clamped = min(max(backlog, 1), listenBacklogLimit)
         do {
             // A listener's descriptor is always non-blocking: WSPAccept waits
@@ -66,7 +67,7 @@ extension TCPIPProvider {
     }
 
     /// The largest backlog WSPListen passes to the kernel.
-    var listenBacklogLimit: Int32 { WS.SOMAXCONN }
+    var listenBacklogLimit: Int32 { backlogLimit.load(ordering: .relaxed) }
 
     public func closeSocket(_ s: SOCKET) throws(WSAError) {
         try requireStarted()

@@ -16,6 +16,8 @@ public final class TCPIPProvider: ServiceProvider, @unchecked Sendable {
 
     /// Start-ups not yet undone by WSPCleanup; entry points need it > 0.
     let startups = Atomic<Int>(0)
+    /// WSPListen's largest backlog, read from the catalog at the first start-up.
+    let backlogLimit = Atomic<Int32>(WS.SOMAXCONN)
     /// Serialises start-up and clean-up against each other.
     let lifecycle = Mutex<Void>(())
 
@@ -39,6 +41,9 @@ public final class TCPIPProvider: ServiceProvider, @unchecked Sendable {
             data.pointee.iMaxSockets = UInt16(min(UInt64(sockets.capacity), Sys.getrlimitNoFile()))
             data.pointee.iMaxUdpDg = 512
             data.pointee.lpVendorInfo = nil
+            if startups.load(ordering: .relaxed) == 0 {
+                backlogLimit.store(TCPIPProvider.catalogListenBacklogLimit(), ordering: .relaxed)
+            }
             startups.add(1, ordering: .sequentiallyConsistent)
         }
         return 0

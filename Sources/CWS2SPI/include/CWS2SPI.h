@@ -58,9 +58,16 @@ void *ws2spi_provider_instance(void);
 int ws2spi_accept4(int fd, void *addr, unsigned int *len, int flags);
 
 /* ---- per-thread state the Swift core keeps in C (_Thread_local) ---- */
-/* Nesting depth of blocking calls on this thread (WSPIsBlocking32). */
-int ws2spi_tls_blocking_depth(void);
-void ws2spi_tls_set_blocking_depth(int depth);
+/* Where this thread is in a hooked blocking call (RULINGS §5). Only a
+ * thread with a blocking hook leaves IDLE, so a non-IDLE state seen at an
+ * entry point means the call comes from inside the hook. */
+enum {
+    WS2SPI_BLOCKING_IDLE = 0,       /* no hooked blocking call */
+    WS2SPI_BLOCKING_WAITING = 1,    /* in one (WSPIsBlocking32 is TRUE) */
+    WS2SPI_BLOCKING_CANCELLED = 2   /* in one, WSPCancelBlockingCall32 was called */
+};
+int ws2spi_tls_blocking_state(void);
+void ws2spi_tls_set_blocking_state(int state);
 /* The blocking hook of this thread (WSPSetBlockingHook32), or NULL. */
 LPBLOCKINGPROC ws2spi_tls_blocking_hook(void);
 void ws2spi_tls_set_blocking_hook(LPBLOCKINGPROC hook);
@@ -89,6 +96,8 @@ int64_t ws2spi_monotonic_ns(void);
 uint32_t ws2spi_word_load(const uint32_t *word);
 void ws2spi_word_store(uint32_t *word, uint32_t value);
 uint32_t ws2spi_word_exchange(uint32_t *word, uint32_t value);
+/* Adds value (wrapping) and returns the new value. */
+uint32_t ws2spi_word_add(uint32_t *word, uint32_t value);
 /* Sleeps while *word == expected (FUTEX_WAIT_BITSET, process-private),
  * until woken or the absolute CLOCK_MONOTONIC deadline in nanoseconds
  * (deadline_ns < 0: no deadline). Returns 0 (woken, or *word had changed),

@@ -25,5 +25,8 @@ int ws2spi_sys_gettid(void);
 /* Puts the calling thread in SCHED_BATCH: its wake-ups do not preempt the
  * thread that is running. */
 int ws2spi_sys_set_batch_scheduling(void);
+/* dladdr(3): the path of the loaded file (library or program) that holds
+ * addr, or NULL. */
+const char *ws2spi_sys_object_path(const void *addr);
 
 #endif

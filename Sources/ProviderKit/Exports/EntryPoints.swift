@@ -187,5 +187,6 @@ public func WSPIsBlocking32() -> BOOL {
 
 @_cdecl("WSPCancelBlockingCall32")
 public func WSPCancelBlockingCall32(_ lpErrno: UnsafeMutablePointer<Int32>?) -> Int32 {
-    status(lpErrno) { p throws(WSAError) in try p.cancelBlockingCall() }
+    // The one call a blocking hook may make (RULINGS §5).
+    status(lpErrno, gated: false) { p throws(WSAError) in try p.cancelBlockingCall() }
 }

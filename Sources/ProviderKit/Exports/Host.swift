@@ -88,3 +88,13 @@ public func WS2DestroyMessageWindow(_ hWnd: HWND?) -> BOOL { hostBool(MessageWin
 public func WS2GetMessage(_ msg: UnsafeMutablePointer<WS2MSG>?, _ hWnd: HWND?, _ dwTimeout: DWORD) -> BOOL {
     hostBool { () throws(WSAError) in try MessageWindows.getMessage(msg, hWnd, timeout: dwTimeout) }
 }
+
+// MARK: overlapped results
+
+@_cdecl("WSAGetOverlappedResult")
+public func WSAGetOverlappedResult(_ s: SOCKET, _ lpOverlapped: LPWSAOVERLAPPED?, _ lpcbTransfer: LPDWORD?,
+                                   _ fWait: BOOL, _ lpdwFlags: LPDWORD?) -> BOOL {
+    hostBool { () throws(WSAError) in
+        try installedProvider.overlappedResult(s, overlapped: lpOverlapped, transferred: lpcbTransfer, wait: fWait != 0, flags: lpdwFlags)
+    }
+}

@@ -14,9 +14,22 @@ import CWS2SPI
 /// INVALID_SOCKET: what a SOCKET-returning entry point returns on failure.
 @usableFromInline let invalidSocket: SOCKET = 0xFFFF_FFFF
 
+/// RULINGS §5: while a thread is in a hooked blocking call, only its hook
+/// can be running on it, so an entry point that finds the thread blocking
+/// was called from the hook and fails with WSAEINPROGRESS (all but
+/// WSPCancelBlockingCall32, which passes `gated: false`). One
+/// thread-local load.
+@inline(__always) @usableFromInline
+var calledFromBlockingHook: Bool { ws2spi_tls_blocking_state() != Int32(WS2SPI_BLOCKING_IDLE) }
+
 /// Runs an int-returning entry point: 0, or SOCKET_ERROR with *lpErrno set.
 @inline(__always) @usableFromInline
-func status(_ lpErrno: UnsafeMutablePointer<Int32>?, _ body: (any ServiceProvider) throws(WSAError) -> Void) -> Int32 {
+func status(_ lpErrno: UnsafeMutablePointer<Int32>?, gated: Bool = true,
+            _ body: (any ServiceProvider) throws(WSAError) -> Void) -> Int32 {
+    if gated && calledFromBlockingHook {
+        lpErrno?.pointee = WSAError.inProgress.code
+        return socketError
+    }
     do {
         try body(installedProvider)
         return 0
@@ -29,6 +42,10 @@ func status(_ lpErrno: UnsafeMutablePointer<Int32>?, _ body: (any ServiceProvide
 /// Runs an entry point that returns a value, or `failure` with *lpErrno set.
 @inline(__always) @usableFromInline
 func value<T>(_ lpErrno: UnsafeMutablePointer<Int32>?, failure: T, _ body: (any ServiceProvider) throws(WSAError) -> T) -> T {
+    if calledFromBlockingHook {
+        lpErrno?.pointee = WSAError.inProgress.code
+        return failure
+    }
     do {
         return try body(installedProvider)
     } catch {

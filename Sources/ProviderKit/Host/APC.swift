@@ -18,7 +18,7 @@ public enum APC {
     @discardableResult
     public static func queue(thread: DWORD, _ body: @escaping @Sendable () -> Void) -> Bool {
         guard let target = HostThreads.live(thread) else { return false }
-        return target.enqueue(body)
+        return target.enqueue(.closure(body))
     }
 
     /// WPUXxxQueueUserAPC32: queues lpfnUserApc(dwContext) to thread
@@ -33,7 +33,22 @@ public enum APC {
     /// Runs the queued APCs of `thread` (the calling thread), oldest first,
     /// until the queue is empty, APCs queued meanwhile included.
     static func runQueued(on thread: HostThread) {
-        while let apc = thread.nextAPC() { apc() }
+        while let apc = thread.nextAPC() { apc.run() }
+    }
+}
+
+/// One queued APC. A completion routine's call is stored inline, so that
+/// completing an overlapped operation allocates nothing.
+enum APCItem: @unchecked Sendable {
+    case closure(@Sendable () -> Void)
+    /// lpCompletionRoutine(dwError, cbTransferred, lpOverlapped).
+    case completion(LPWSAOVERLAPPED_COMPLETION_ROUTINE, DWORD, DWORD, LPWSAOVERLAPPED)
+
+    @inline(__always) func run() {
+        switch self {
+        case .closure(let body): body()
+        case .completion(let routine, let error, let bytes, let overlapped): routine(error, bytes, overlapped)
+        }
     }
 }
 

@@ -26,7 +26,7 @@ final class HostThread: @unchecked Sendable {
     let alertable = Atomic<Bool>(false)
 
     struct Queue {
-        var apcs = Ring<@Sendable () -> Void>()
+        var apcs = Ring<APCItem>()
         /// The thread has exited: nothing is queued any more.
         var closed = false
     }
@@ -64,7 +64,7 @@ final class HostThread: @unchecked Sendable {
     // MARK: APC queue
 
     /// Queues an APC; false when the thread has exited.
-    func enqueue(_ apc: @escaping @Sendable () -> Void) -> Bool {
+    func enqueue(_ apc: APCItem) -> Bool {
         let queued = queue.withLock { q -> Bool in
             guard !q.closed else { return false }
             q.apcs.append(apc)
@@ -77,11 +77,11 @@ final class HostThread: @unchecked Sendable {
     var hasAPCs: Bool { queue.withLock { !$0.apcs.isEmpty } }
 
     /// Takes the oldest APC off the queue.
-    func nextAPC() -> (@Sendable () -> Void)? { queue.withLock { $0.apcs.popFirst() } }
+    func nextAPC() -> APCItem? { queue.withLock { $0.apcs.popFirst() } }
 
     /// Closes the queue and drops its APCs (the thread exited).
     func close() {
-        let dropped = queue.withLock { q -> Ring<@Sendable () -> Void> in
+        let dropped = queue.withLock { q -> Ring<APCItem> in
             q.closed = true
             let old = q.apcs
             q.apcs = Ring()

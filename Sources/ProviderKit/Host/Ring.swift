@@ -1,42 +1,57 @@
-// A FIFO ring buffer that grows: the queue behind APCs and window messages.
+// A FIFO ring buffer that grows: the queue behind APCs, window messages and
+// a socket's pending overlapped operations.
 
 /// First in, first out. Appending allocates only when the ring is full (the
 /// storage then doubles); popping never allocates.
-struct Ring<Element> {
-    private var storage: [Element?] = []
-    private var head = 0
-    private(set) var count = 0
+public struct Ring<Element> {
+    @usableFromInline var storage: [Element?] = []
+    @usableFromInline var head = 0
+    @usableFromInline var _count = 0
+    @inlinable public var count: Int { _count }
 
-    init() {}
+    public init() {}
 
-    var isEmpty: Bool { count == 0 }
+    @inlinable public var isEmpty: Bool { count == 0 }
 
-    mutating func append(_ element: Element) {
+    @inlinable
+    public mutating func append(_ element: Element) {
         if count == storage.count { grow() }
         var tail = head + count
         if tail >= storage.count { tail -= storage.count }
         storage[tail] = element
-        count += 1
+        _count += 1
     }
 
-    mutating func popFirst() -> Element? {
+    /// The oldest element, which may be updated in place (an operation's progress).
+    @inlinable
+    public var first: Element? {
+        get { count > 0 ? storage[head] : nil }
+        set {
+            precondition(count > 0 && newValue != nil, "Ring.first set on an empty ring")
+            storage[head] = newValue
+        }
+    }
+
+    @inlinable
+    public mutating func popFirst() -> Element? {
         guard count > 0 else { return nil }
         let element = storage[head]
         storage[head] = nil
         head += 1
         if head == storage.count { head = 0 }
-        count -= 1
+        _count -= 1
         return element
     }
 
     /// Empties the ring and gives its storage back.
-    mutating func removeAll() {
+    public mutating func removeAll() {
         storage = []
         head = 0
-        count = 0
+        _count = 0
     }
 
-    private mutating func grow() {
+    @usableFromInline
+    mutating func grow() {
         let capacity = Swift.max(8, storage.count * 2)
         var bigger = [Element?](repeating: nil, count: capacity)
         var index = head

@@ -1,0 +1,33 @@
+// The configuration database's C entry points (RULINGS §12): one @_cdecl
+// thunk each, the work is in WS2Catalog (CatalogC). None needs WSPStartup.
+import CWS2SPI
+import WS2Catalog
+
+@_cdecl("WPUInstallProvider")
+public func WPUInstallProvider(_ lpszProviderName: UnsafePointer<CChar>?, _ lpszProviderDllPath: UnsafePointer<CChar>?,
+                               _ lpProtocolInfoList: UnsafePointer<PROTOCOL_INFO>?, _ dwNumberOfEntries: DWORD,
+                               _ lpdwProviderId: UnsafeMutablePointer<DWORD>?, _ lpErrno: UnsafeMutablePointer<Int32>?) -> Int32 {
+    upcallStatus(lpErrno) { () throws(WSAError) in
+        do throws(CatalogError) {
+            try CatalogC.install(name: lpszProviderName, path: lpszProviderDllPath, protocols: lpProtocolInfoList,
+                                 count: dwNumberOfEntries, id: lpdwProviderId)
+        } catch { throw WSAError(code: error.wsaCode) }
+    }
+}
+
+@_cdecl("WPUDeinstallProvider")
+public func WPUDeinstallProvider(_ dwProviderId: DWORD, _ lpErrno: UnsafeMutablePointer<Int32>?) -> Int32 {
+    upcallStatus(lpErrno) { () throws(WSAError) in
+        do throws(CatalogError) { try CatalogC.deinstall(id: dwProviderId) } catch { throw WSAError(code: error.wsaCode) }
+    }
+}
+
+@_cdecl("WSAEnumProtocols")
+public func WSAEnumProtocols(_ lpiProtocols: UnsafeMutablePointer<Int32>?, _ lpProtocolBuffer: UnsafeMutablePointer<PROTOCOL_INFO>?,
+                             _ lpdwBufferLength: UnsafeMutablePointer<DWORD>?) -> Int32 {
+    hostValue(failure: -1) { () throws(WSAError) in
+        do throws(CatalogError) {
+            return try CatalogC.enumProtocols(filter: lpiProtocols, buffer: lpProtocolBuffer, length: lpdwBufferLength)
+        } catch { throw WSAError(code: error.wsaCode) }
+    }
+}

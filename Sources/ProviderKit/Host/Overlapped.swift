@@ -1,0 +1,148 @@
+// How an overlapped operation reports its end (RULINGS §8), for any
+// provider: the WSAOVERLAPPED fields, the completion routine as an APC to
+// the posting thread, or the event object; and WSAGetOverlappedResult.
+//
+// The fields: Internal is the status (WSA_IO_PENDING while the operation is
+// pending), InternalHigh the bytes transferred, Offset the result flags
+// (sockets ignore Offset and OffsetHigh, so the provider may use them).
+// Internal is written last: once it is not WSA_IO_PENDING the caller owns
+// the structure again, and the provider touches neither it nor the buffers.
+import Synchronization
+import CWS2SPI
+
+/// Where one operation's completion goes, captured when it is posted.
+public struct OverlappedCompletion: @unchecked Sendable {
+    public let overlapped: LPWSAOVERLAPPED
+    private let routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE?
+    /// The posting thread, for the routine's APC.
+    private let thread: HostThread?
+    /// hEvent, read at post time (it is the caller's context when a routine is given).
+    private let event: WSAEVENT?
+
+    /// Captures the calling thread (routine given) or hEvent (no routine),
+    /// and marks the operation pending.
+    @inline(__always)
+    public init(overlapped: LPWSAOVERLAPPED, routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE?) {
+        self.overlapped = overlapped
+        self.routine = routine
+        if routine != nil {
+            thread = HostThreads.current
+            event = nil
+        } else {
+            thread = nil
+            event = overlapped.pointee.hEvent
+        }
+        overlapped.pointee.InternalHigh = 0
+        overlapped.pointee.Offset = 0
+        OverlappedStatus.store(overlapped, DWORD(WSA_IO_PENDING))
+    }
+
+    /// Reports the end of the operation: fields, then the event or the
+    /// routine's APC. Called exactly once per operation.
+    @inline(__always)
+    public func complete(error: Int32, bytes: Int, flags: Int32) {
+        let o = overlapped
+        o.pointee.InternalHigh = DWORD(truncatingIfNeeded: bytes)
+        o.pointee.Offset = DWORD(bitPattern: flags)
+        // Until `finish`, WSAGetOverlappedResult waits even though Internal
+        // is final: a caller that reuses hEvent after it returned must not
+        // see this completion's set land on the next operation.
+        let stripe = OverlappedStatus.begin(o)
+        OverlappedStatus.store(o, DWORD(bitPattern: error))
+        if let routine, let thread {
+            // Dropped if the thread has exited, like every APC (RULINGS §6).
+            _ = thread.enqueue(.completion(routine, DWORD(bitPattern: error), DWORD(truncatingIfNeeded: bytes), o))
+        } else if let event {
+            _ = EventObjects.set(event)
+        }
+        OverlappedStatus.finish(stripe, o)
+    }
+}
+
+/// The status word (Internal), the completions in progress, and the threads
+/// waiting in WSAGetOverlappedResult.
+public enum OverlappedStatus {
+    /// Threads in WSAGetOverlappedResult that wait. A completion makes
+    /// futex wake-ups only while there are some, so the data path pays
+    /// nothing for a wait nobody makes.
+    private static let waiters = Atomic<Int>(0)
+
+    /// Completions between writing Internal and having set the event or
+    /// queued the APC, counted per stripe (a hash of the WSAOVERLAPPED's
+    /// address; two operations sharing a stripe only make a waiter wait for
+    /// both). One cache line per stripe.
+    private static let stripeCount = 64
+    private static let stripeWords = 16
+    nonisolated(unsafe) private static let stripes: UnsafeMutablePointer<UInt32> = {
+        let p = UnsafeMutablePointer<UInt32>.allocate(capacity: stripeCount * stripeWords)
+        p.initialize(repeating: 0, count: stripeCount * stripeWords)
+        return p
+    }()
+
+    @inline(__always)
+    private static func stripe(_ o: LPWSAOVERLAPPED) -> UnsafeMutablePointer<UInt32> {
+        let a = UInt(bitPattern: o)
+        return stripes + Int(((a >> 3) ^ (a >> 11)) & UInt(stripeCount - 1)) * stripeWords
+    }
+
+    @inline(__always)
+    static func word(_ o: LPWSAOVERLAPPED) -> UnsafeMutablePointer<UInt32> {
+        UnsafeMutableRawPointer(o).assumingMemoryBound(to: UInt32.self)   // Internal is the first field
+    }
+
+    @inline(__always)
+    static func store(_ o: LPWSAOVERLAPPED, _ status: DWORD) { ws2spi_word_store(word(o), status) }
+
+    @inline(__always)
+    static func load(_ o: LPWSAOVERLAPPED) -> DWORD { ws2spi_word_load(word(o)) }
+
+    @inline(__always)
+    static func begin(_ o: LPWSAOVERLAPPED) -> UnsafeMutablePointer<UInt32> {
+        let s = stripe(o)
+        _ = ws2spi_word_add(s, 1)
+        return s
+    }
+
+    /// The completion is fully reported; `o` is used as an address only
+    /// (the caller may already have reused the memory).
+    @inline(__always)
+    static func finish(_ s: UnsafeMutablePointer<UInt32>, _ o: LPWSAOVERLAPPED) {
+        _ = ws2spi_word_add(s, UInt32.max)   // - 1
+        if waiters.load(ordering: .sequentiallyConsistent) > 0 {
+            ws2spi_futex_wake(word(o), Int32.max)
+            ws2spi_futex_wake(s, Int32.max)
+        }
+    }
+
+    /// WSAGetOverlappedResult once the socket is known to be valid: returns
+    /// with the bytes and flags, or throws the operation's error;
+    /// WSA_IO_INCOMPLETE while pending and not `wait`. A result is reported
+    /// only once its completion has set the event or queued the APC.
+    public static func result(_ o: LPWSAOVERLAPPED?, transferred: LPDWORD?, wait: Bool, flags: LPDWORD?) throws(WSAError) {
+        guard let o, let transferred, let flags else { throw .fault }
+        let pending = DWORD(WSA_IO_PENDING)
+        var status = load(o)
+        if status == pending && !wait { throw .ioIncomplete }
+        let s = stripe(o)
+        var inProgress = ws2spi_word_load(s)
+        if status == pending || inProgress != 0 {
+            waiters.add(1, ordering: .sequentiallyConsistent)
+            while true {
+                status = load(o)
+                if status == pending {
+                    _ = ws2spi_futex_wait(word(o), pending, -1)
+                    continue
+                }
+                // Final, but the event or APC may still be on its way (a
+                // window of a few instructions on another thread).
+                inProgress = ws2spi_word_load(s)
+                if inProgress == 0 { break }
+                _ = ws2spi_futex_wait(s, inProgress, -1)
+            }
+            waiters.subtract(1, ordering: .sequentiallyConsistent)
+        }
+        transferred.pointee = o.pointee.InternalHigh
+        flags.pointee = o.pointee.Offset
+        if status != 0 { throw WSAError(code: Int32(bitPattern: status)) }
+    }
+}

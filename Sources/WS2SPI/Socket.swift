@@ -1,0 +1,338 @@
+// A socket of a loaded provider: the Berkeley-style calls with typed throws.
+import CWS2SPI
+import Synchronization
+
+/// A socket of a ``Provider``, closed by ``close()`` or when the last
+/// reference goes away.
+///
+/// `Socket` is a final class, not a `~Copyable` struct: a socket is shared
+/// by nature. Another thread may close it to interrupt a blocking call
+/// (RULINGS §4), a callback-select closure or a completion closure may
+/// capture it, servers keep many in collections, and the object is the
+/// owner of the closures the provider calls back (a selection's callback
+/// lives as long as the selection). Its handle never aliases another
+/// socket's, so using a closed socket is an error (WSAENOTSOCK), never
+/// another socket's data.
+public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertible {
+    /// The provider it belongs to (kept alive by the socket).
+    public let provider: Provider
+    /// The SOCKET handle (what a ``MessageWindow/Message`` names).
+    public let handle: SOCKET
+    public let type: SocketType
+    /// Created with WSA_FLAG_OVERLAPPED: overlapped calls allowed, plain calls non-blocking.
+    public let isOverlapped: Bool
+
+    struct State {
+        var closed = false
+        /// The closure of the current WSPCallbackSelect16 selection.
+        var selectCallback: FFICallback?
+    }
+    let state = Mutex(State())
+
+    init(provider: Provider, handle: SOCKET, type: SocketType, overlapped: Bool) {
+        self.provider = provider
+        self.handle = handle
+        self.type = type
+        self.isOverlapped = overlapped
+    }
+
+    deinit { try? close() }
+
+    public var description: String { "Socket(\(handle), \(type))" }
+    public static func == (a: Socket, b: Socket) -> Bool { a === b }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+
+    var spi: SPIEntryPoints { provider.spi }
+
+    /// Runs an SPI call that returns 0 or SOCKET_ERROR with *lpErrno.
+    @inline(__always)
+    private func check(_ call: (UnsafeMutablePointer<Int32>) -> Int32) throws(WSAError) {
+        var err: Int32 = 0
+        if call(&err) != 0 { throw WSAError(code: err) }
+    }
+
+    // MARK: life cycle
+
+    /// WSPCloseSocket. A callback selection is cancelled first, so that its
+    /// closure is not running when it is freed. Closing twice does nothing.
+    public func close() throws(WSAError) {
+        let (wasClosed, hadCallback) = state.withLock { s -> (Bool, Bool) in
+            let result = (s.closed, s.selectCallback != nil)
+            s.closed = true
+            return result
+        }
+        if wasClosed { return }
+        if hadCallback {
+            var err: Int32 = 0
+            // Returns once no callback of the selection is in flight (RULINGS §7).
+            _ = spi.callbackSelect(handle, nil, 0, 0, &err)
+        }
+        var err: Int32 = 0
+        let status = spi.closeSocket(handle, &err)
+        let callback = state.withLock { s -> FFICallback? in
+            defer { s.selectCallback = nil }
+            return s.selectCallback
+        }
+        _ = callback   // freed here, outside the lock
+        if status != 0 { throw WSAError(code: err) }
+    }
+
+    // MARK: addresses, connections
+
+    /// WSPBind.
+    public func bind(_ address: SocketAddress) throws(WSAError) {
+        let (status, err) = address.withWinsock { sa, len -> (Int32, Int32) in
+            var err: Int32 = 0
+            return (spi.bind(handle, sa, len, &err), err)
+        }
+        if status != 0 { throw WSAError(code: err) }
+    }
+
+    /// WSPListen; the backlog is clamped to [1, SOMAXCONN] by the provider.
+    public func listen(backlog: Int32 = WS_SOMAXCONN) throws(WSAError) {
+        try check { spi.listen(handle, backlog, $0) }
+    }
+
+    /// WSPConnect (no connect data, no QOS, no group).
+    public func connect(to address: SocketAddress) throws(WSAError) {
+        let (status, err) = address.withWinsock { sa, len -> (Int32, Int32) in
+            var err: Int32 = 0
+            return (spi.connect(handle, sa, len, nil, nil, 0, nil, nil, &err), err)
+        }
+        if status != 0 { throw WSAError(code: err) }
+    }
+
+    /// WSPAccept without a condition function: the next connection and its peer.
+    public func accept() throws(WSAError) -> (socket: Socket, peer: SocketAddress) {
+        try accept(conditionProc: nil)
+    }
+
+    /// WSPAccept with a condition function: `condition` decides, before the
+    /// connection is accepted, from the caller's and callee's addresses.
+    ///
+    /// ``AcceptDecision/reject`` resets the connection and throws
+    /// WSAECONNREFUSED; ``AcceptDecision/deferred`` leaves it queued and
+    /// throws WSATRY_AGAIN. The closure runs on this thread, during this
+    /// call; its C function pointer is freed when the call returns.
+    public func accept(condition: (ConnectionRequest) -> AcceptDecision) throws(WSAError) -> (socket: Socket, peer: SocketAddress) {
+        let outcome: Result<(socket: Socket, peer: SocketAddress), WSAError> = withoutActuallyEscaping(condition) { condition in
+            guard let callback = FFICallback.condition({ callerId, callerData, calleeId, _, group in
+                let request = ConnectionRequest(callerId: callerId, callerData: callerData, calleeId: calleeId)
+                let decision = condition(request)
+                if case .acceptInto(let g) = decision { group?.pointee = g }
+                return decision.code
+            }) else { return .failure(.notEnoughMemory) }
+            return withExtendedLifetime(callback) {
+                Result { () throws(WSAError) in try accept(conditionProc: callback.conditionProc) }
+            }
+        }
+        return try outcome.get()
+    }
+
+    private func accept(conditionProc: LPCONDITIONPROC?) throws(WSAError) -> (socket: Socket, peer: SocketAddress) {
+        var sa = WS_sockaddr_in()
+        var len = SocketAddress.length
+        var err: Int32 = 0
+        let s = withUnsafeMutablePointer(to: &sa) { p in
+            p.withMemoryRebound(to: WS_sockaddr.self, capacity: 1) { spi.accept(handle, $0, &len, conditionProc, 0, &err) }
+        }
+        guard s != INVALID_SOCKET else { throw WSAError(code: err) }
+        let peer = withUnsafeBytes(of: &sa) { SocketAddress(winsock: $0.baseAddress!, length: len) } ?? .any()
+        return (Socket(provider: provider, handle: s, type: type, overlapped: isOverlapped), peer)
+    }
+
+    /// WSPShutdown.
+    public func shutdown(_ how: ShutdownDirection) throws(WSAError) {
+        try check { spi.shutdown(handle, how.rawValue, $0) }
+    }
+
+    /// WSPGetSockName.
+    public func localAddress() throws(WSAError) -> SocketAddress { try name(spi.getSockName) }
+
+    /// WSPGetPeerName.
+    public func peerAddress() throws(WSAError) -> SocketAddress { try name(spi.getPeerName) }
+
+    private func name(_ call: WSPNameFn) throws(WSAError) -> SocketAddress {
+        var sa = WS_sockaddr_in()
+        var len = SocketAddress.length
+        var err: Int32 = 0
+        let status = withUnsafeMutablePointer(to: &sa) { p in
+            p.withMemoryRebound(to: WS_sockaddr.self, capacity: 1) { call(handle, $0, &len, &err) }
+        }
+        guard status == 0 else { throw WSAError(code: err) }
+        guard let address = withUnsafeBytes(of: &sa, { SocketAddress(winsock: $0.baseAddress!, length: len) }) else {
+            throw .addressFamilyNotSupported
+        }
+        return address
+    }
+
+    // MARK: data
+
+    /// WSPSend: sends from a buffer; returns the bytes sent (all of them on a
+    /// blocking stream socket).
+    public func send(_ buffer: UnsafeRawBufferPointer, flags: MessageFlags = []) throws(WSAError) -> Int {
+        var sent: DWORD = 0
+        var err: Int32 = 0
+        let status = spi.send(handle, UnsafeMutableRawPointer(mutating: buffer.baseAddress), DWORD(clamping: buffer.count), &sent,
+                              flags.rawValue, nil, nil, &err)
+        guard status == 0 else { throw WSAError(code: err) }
+        return Int(sent)
+    }
+
+    /// WSPSend of some bytes.
+    @discardableResult
+    public func send(_ bytes: [UInt8], flags: MessageFlags = []) throws(WSAError) -> Int {
+        let result: Result<Int, WSAError> = bytes.withUnsafeBytes { buffer in
+            do throws(WSAError) { return .success(try send(buffer, flags: flags)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// WSPRecv into a buffer: the bytes received, 0 when a stream's peer
+    /// closed gracefully.
+    public func recv(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(WSAError) -> Int {
+        var got: DWORD = 0
+        var inOutFlags = flags.rawValue
+        var err: Int32 = 0
+        let status = spi.recv(handle, buffer.baseAddress, DWORD(clamping: buffer.count), &got, &inOutFlags, nil, nil, &err)
+        guard status == 0 else { throw WSAError(code: err) }
+        return Int(got)
+    }
+
+    /// WSPRecv of at most `maxLength` bytes; empty when a stream's peer closed gracefully.
+    public func recv(maxLength: Int = 65536, flags: MessageFlags = []) throws(WSAError) -> [UInt8] {
+        guard maxLength >= 0 else { throw .invalidArgument }
+        var bytes = [UInt8](repeating: 0, count: maxLength)
+        let result: Result<Int, WSAError> = bytes.withUnsafeMutableBytes { buffer in
+            do throws(WSAError) { return .success(try recv(into: buffer, flags: flags)) } catch { return .failure(error) }
+        }
+        bytes.removeSubrange(min(try result.get(), bytes.count)...)
+        return bytes
+    }
+
+    /// WSPSendTo: one datagram to `address` (or data on a connected socket).
+    @discardableResult
+    public func sendTo(_ bytes: [UInt8], address: SocketAddress, flags: MessageFlags = []) throws(WSAError) -> Int {
+        var sent: DWORD = 0
+        var err: Int32 = 0
+        var sa = address.winsock
+        let status = bytes.withUnsafeBytes { buffer in
+            withUnsafeMutablePointer(to: &sa) { to in
+                spi.sendTo(handle, UnsafeMutableRawPointer(mutating: buffer.baseAddress), DWORD(clamping: buffer.count), &sent,
+                           flags.rawValue, UnsafeMutableRawPointer(to), SocketAddress.length, nil, nil, &err)
+            }
+        }
+        guard status == 0 else { throw WSAError(code: err) }
+        return Int(sent)
+    }
+
+    /// WSPRecvFrom: one datagram of at most `maxLength` bytes and its sender.
+    /// A longer datagram is truncated and throws WSAEMSGSIZE.
+    public func recvFrom(maxLength: Int = 65536, flags: MessageFlags = []) throws(WSAError) -> (bytes: [UInt8], from: SocketAddress?) {
+        guard maxLength >= 0 else { throw .invalidArgument }
+        var bytes = [UInt8](repeating: 0, count: maxLength)
+        var sa = WS_sockaddr_in()
+        var len = SocketAddress.length
+        var got: DWORD = 0
+        var inOutFlags = flags.rawValue
+        var err: Int32 = 0
+        let status = bytes.withUnsafeMutableBytes { buffer in
+            withUnsafeMutablePointer(to: &sa) { from in
+                spi.recvFrom(handle, buffer.baseAddress, DWORD(clamping: buffer.count), &got, &inOutFlags,
+                             UnsafeMutableRawPointer(from), &len, nil, nil, &err)
+            }
+        }
+        guard status == 0 else { throw WSAError(code: err) }
+        bytes.removeSubrange(min(Int(got), bytes.count)...)
+        let from = withUnsafeBytes(of: &sa) { SocketAddress(winsock: $0.baseAddress!, length: len) }
+        return (bytes, from)
+    }
+
+    // MARK: ioctls
+
+    /// WSPIoctlSocket(FIONBIO): non-blocking calls fail with WSAEWOULDBLOCK
+    /// instead of waiting.
+    public func setNonBlocking(_ on: Bool) throws(WSAError) {
+        var arg: WS_u_long = on ? 1 : 0
+        try check { spi.ioctlSocket(handle, Int32(bitPattern: UInt32(WS_FIONBIO)), &arg, $0) }
+    }
+
+    /// WSPIoctlSocket(FIONREAD): bytes that a recv would return now.
+    public func availableBytes() throws(WSAError) -> Int {
+        var arg: WS_u_long = 0
+        try check { spi.ioctlSocket(handle, Int32(bitPattern: UInt32(WS_FIONREAD)), &arg, $0) }
+        return Int(arg)
+    }
+
+    /// WSPIoctlSocket(SIOCATMARK): true when no out-of-band data is waiting to be read.
+    public func atOutOfBandMark() throws(WSAError) -> Bool {
+        var arg: WS_u_long = 0
+        try check { spi.ioctlSocket(handle, Int32(bitPattern: UInt32(WS_SIOCATMARK)), &arg, $0) }
+        return arg != 0
+    }
+}
+
+/// SD_RECEIVE, SD_SEND, SD_BOTH.
+public enum ShutdownDirection: Int32, Sendable {
+    case receive = 0
+    case send = 1
+    case both = 2
+}
+
+/// MSG_OOB, MSG_PEEK, MSG_DONTROUTE, MSG_PARTIAL.
+public struct MessageFlags: OptionSet, Hashable, Sendable {
+    public let rawValue: Int32
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+    public static let outOfBand = MessageFlags(rawValue: WS_MSG_OOB)
+    public static let peek = MessageFlags(rawValue: WS_MSG_PEEK)
+    public static let dontRoute = MessageFlags(rawValue: WS_MSG_DONTROUTE)
+    public static let partial = MessageFlags(rawValue: WS_MSG_PARTIAL)
+}
+
+/// What an accept condition sees of a connection request (the TCP/IP
+/// provider carries no connect data, so ``callerData`` is empty there).
+public struct ConnectionRequest: Sendable {
+    /// The caller's address (lpCallerId), when it is an IPv4 address.
+    public let caller: SocketAddress?
+    /// The local address the caller connected to (lpCalleeId).
+    public let callee: SocketAddress?
+    /// Connect data the caller sent (lpCallerData).
+    public let callerData: [UInt8]
+
+    init(callerId: LPWSABUF?, callerData: LPWSABUF?, calleeId: LPWSABUF?) {
+        caller = ConnectionRequest.address(callerId)
+        callee = ConnectionRequest.address(calleeId)
+        self.callerData = ConnectionRequest.bytes(callerData)
+    }
+
+    private static func bytes(_ b: LPWSABUF?) -> [UInt8] {
+        guard let b, let buf = b.pointee.buf, b.pointee.len > 0 else { return [] }
+        return Array(UnsafeRawBufferPointer(start: buf, count: Int(b.pointee.len)))
+    }
+
+    private static func address(_ b: LPWSABUF?) -> SocketAddress? {
+        guard let b, let buf = b.pointee.buf else { return nil }
+        return SocketAddress(winsock: buf, length: b.pointee.len)
+    }
+}
+
+/// The answer of an accept condition (CF_ACCEPT, CF_REJECT, CF_DEFER).
+public enum AcceptDecision: Hashable, Sendable {
+    /// CF_ACCEPT.
+    case accept
+    /// CF_ACCEPT, joining the new socket to a group (SG_UNCONSTRAINED_GROUP,
+    /// SG_CONSTRAINED_GROUP or an existing group id).
+    case acceptInto(group: UInt32)
+    /// CF_REJECT: the caller's connection is reset; accept throws WSAECONNREFUSED.
+    case reject
+    /// CF_DEFER: the connection stays queued; accept throws WSATRY_AGAIN.
+    case deferred
+
+    var code: Int32 {
+        switch self {
+        case .accept, .acceptInto: return CF_ACCEPT
+        case .reject: return CF_REJECT
+        case .deferred: return CF_DEFER
+        }
+    }
+}

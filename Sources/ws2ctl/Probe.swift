@@ -1,0 +1,234 @@
+// ws2ctl probe PATH|NAME: load a provider and exercise it through its
+// exported entry points, as a Winsock DLL would.
+import ArgumentParser
+import Glibc
+import CWS2SPI
+import WS2Catalog
+
+struct Probe: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load a provider library, check its entry points and run a loopback self-test.",
+        discussion: """
+            Loads the library with dlopen, checks that it exports every WSP entry point of the \
+            draft, calls WSPStartup (version 2.0) and prints the negotiated version, the \
+            description and the limits (iMaxSockets, iMaxUdpDg). The self-test then runs \
+            WSPSocket, WSPBind, WSPListen, WSPConnect, WSPAccept, WSPSend, WSPRecv and \
+            WSPCloseSocket over 127.0.0.1, and WSPCleanup. An argument without a '/' is first \
+            looked up as a provider name in the catalog.
+            """)
+
+    @Argument(help: ArgumentHelp("A provider library, or the name of an installed provider.", valueName: "path|name"))
+    var provider: String
+
+    @Flag(name: .long, help: "Only check the entry points and WSPStartup / WSPCleanup.")
+    var noSelfTest = false
+
+    @Option(name: .long, help: ArgumentHelp("Seconds the whole probe may take.", valueName: "SECONDS"))
+    var timeout: UInt32 = 20
+
+    @OptionGroup var catalog: CatalogOptions
+
+    func run() throws {
+        try reportingFailures {
+            let (path, source) = try resolve()
+            let library = try Library.open(path)
+            try library.requireEntryPoints()
+            if let source { row("provider", source) }
+            row("library", path)
+            row("entry points", "all \(Library.entryPoints.count) WSP entry points exported")
+            // A provider that hangs must not hang the tool.
+            signal(SIGALRM) { _ in
+                let text = "ws2ctl: error: the probe did not finish in time\n"
+                _ = text.withCString { write(2, $0, strlen($0)) }
+                _exit(Failure.selfTest)
+            }
+            alarm(timeout)
+            defer { alarm(0) }
+            try SelfTest(library).run(loopback: !noSelfTest)
+        }
+    }
+
+    /// A path as given; a bare name: the catalog's provider of that name
+    /// (and where it came from), else a file of that name here.
+    func resolve() throws -> (path: String, source: String?) {
+        if provider.contains("/") { return (provider, nil) }
+        let snapshot = try catalog.file.read()
+        if let p = snapshot.provider(named: provider) {
+            guard p.hasSection, !p.filename.isEmpty else {
+                throw Failure("provider '\(p.name)' in \(snapshot.path) has no ProviderFilename", status: Failure.badLibrary)
+            }
+            return (p.filename, "\(p.name) (id \(p.id.map(String.init) ?? "-")) from \(snapshot.path)")
+        }
+        if access(provider, F_OK) == 0 { return ("./" + provider, nil) }
+        throw Failure("no provider named '\(provider)' in \(snapshot.path), and no file '\(provider)'",
+                      status: Failure.badLibrary)
+    }
+}
+
+func row(_ label: String, _ value: String) {
+    say(label + String(repeating: " ", count: max(1, 14 - label.count)) + value)
+}
+
+/// A provider library opened with dlopen (never closed: the process ends soon).
+struct Library {
+    /// The SPI entry points of the draft (§3), all of which a provider exports.
+    static let entryPoints = [
+        "WSPAccept", "WSPAsyncSelect32", "WSPBind", "WSPCallbackSelect16", "WSPCancelBlockingCall32",
+        "WSPCleanup", "WSPCloseSocket", "WSPConnect", "WSPEnumNetworkEvents", "WSPEventSelect",
+        "WSPGetPeerName", "WSPGetSockName", "WSPGetSockOpt", "WSPIoctlSocket", "WSPIsBlocking32",
+        "WSPListen", "WSPRecv", "WSPRecvFrom", "WSPSelect", "WSPSend", "WSPSendTo",
+        "WSPSetBlockingHook32", "WSPSetSockOpt", "WSPShutdown", "WSPSocket", "WSPStartup",
+        "WSPUnhookBlockingHook32",
+    ]
+
+    let path: String
+    let handle: UnsafeMutableRawPointer
+
+    static func open(_ path: String) throws -> Library {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw Failure("cannot open \(path): \(String(cString: strerror(errno)))", status: Failure.badLibrary)
+        }
+        guard st.st_mode & S_IFMT == S_IFREG else { throw Failure("\(path) is not a file", status: Failure.badLibrary) }
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            let why = dlerror().map { String(cString: $0) } ?? "unknown dlopen error"
+            throw Failure("cannot load \(path): \(why)", status: Failure.badLibrary)
+        }
+        return Library(path: path, handle: handle)
+    }
+
+    /// Loads `path` and checks its exports (what `install` verifies).
+    static func verify(_ path: String) throws {
+        try open(path).requireEntryPoints()
+    }
+
+    /// Fails unless every entry point is exported, naming the missing ones.
+    func requireEntryPoints() throws {
+        let missing = Library.entryPoints.filter { dlsym(handle, $0) == nil }
+        if missing.isEmpty { return }
+        let what = missing.count == Library.entryPoints.count ? "none of the \(missing.count) WSP entry points"
+            : missing.count > 4 ? "\(missing.prefix(4).joined(separator: ", ")) and \(missing.count - 4) more"
+            : missing.joined(separator: ", ")
+        throw Failure("\(path) is not a Winsock service provider: it does not export \(what)", status: Failure.badLibrary)
+    }
+
+    func function<F>(_ name: String, _ type: F.Type) -> F {
+        unsafeBitCast(dlsym(handle, name)!, to: F.self)
+    }
+}
+
+/// WSPStartup, the loopback exchange, WSPCleanup, through the library's own
+/// entry points.
+struct SelfTest {
+    typealias Errno = UnsafeMutablePointer<Int32>?
+    typealias StartupFn = @convention(c) (WORD, LPWSADATA?) -> Int32
+    typealias CleanupFn = @convention(c) (LPCLEANUPPROC?, DWORD, Errno) -> Int32
+    typealias SocketFn = @convention(c) (Int32, Int32, Int32, DWORD, Int32, Errno) -> SOCKET
+    typealias BindFn = @convention(c) (SOCKET, UnsafePointer<WS_sockaddr>?, Int32, Errno) -> Int32
+    typealias ListenFn = @convention(c) (SOCKET, Int32, Errno) -> Int32
+    typealias NameFn = @convention(c) (SOCKET, UnsafeMutablePointer<WS_sockaddr>?, UnsafeMutablePointer<Int32>?, Errno) -> Int32
+    typealias ConnectFn = @convention(c) (SOCKET, UnsafePointer<WS_sockaddr>?, Int32, LPWSABUF?, LPWSABUF?, GROUP,
+                                          LPQOS?, LPQOS?, Errno) -> Int32
+    typealias AcceptFn = @convention(c) (SOCKET, UnsafeMutablePointer<WS_sockaddr>?, UnsafeMutablePointer<Int32>?,
+                                         LPCONDITIONPROC?, DWORD, Errno) -> SOCKET
+    typealias SendFn = @convention(c) (SOCKET, LPVOID?, DWORD, LPDWORD?, Int32, LPWSAOVERLAPPED?,
+                                       LPWSAOVERLAPPED_COMPLETION_ROUTINE?, Errno) -> Int32
+    typealias RecvFn = @convention(c) (SOCKET, LPVOID?, DWORD, LPDWORD?, LPINT?, LPWSAOVERLAPPED?,
+                                       LPWSAOVERLAPPED_COMPLETION_ROUTINE?, Errno) -> Int32
+    typealias CloseFn = @convention(c) (SOCKET, Errno) -> Int32
+
+    let startup: StartupFn, cleanup: CleanupFn, socket: SocketFn, bind: BindFn, listen: ListenFn
+    let getSockName: NameFn, connect: ConnectFn, accept: AcceptFn, send: SendFn, recv: RecvFn, close: CloseFn
+
+    init(_ lib: Library) {
+        startup = lib.function("WSPStartup", StartupFn.self)
+        cleanup = lib.function("WSPCleanup", CleanupFn.self)
+        socket = lib.function("WSPSocket", SocketFn.self)
+        bind = lib.function("WSPBind", BindFn.self)
+        listen = lib.function("WSPListen", ListenFn.self)
+        getSockName = lib.function("WSPGetSockName", NameFn.self)
+        connect = lib.function("WSPConnect", ConnectFn.self)
+        accept = lib.function("WSPAccept", AcceptFn.self)
+        send = lib.function("WSPSend", SendFn.self)
+        recv = lib.function("WSPRecv", RecvFn.self)
+        close = lib.function("WSPCloseSocket", CloseFn.self)
+    }
+
+    static let invalidSocket: SOCKET = ~0
+    static let afInet: Int32 = 2, sockStream: Int32 = 1, ipprotoTCP: Int32 = 6
+
+    func run(loopback: Bool) throws {
+        var data = WSADATA()
+        let rc = startup(0x0002, &data)   // MAKEWORD(2, 0)
+        guard rc == 0 else { throw Failure("WSPStartup(2.0) failed with error \(rc)", status: Failure.badLibrary) }
+        row("version", "\(data.wVersion & 0xFF).\(data.wVersion >> 8) (highest \(data.wHighVersion & 0xFF).\(data.wHighVersion >> 8))")
+        row("description", cString(data.szDescription))
+        row("status", cString(data.szSystemStatus))
+        row("limits", "iMaxSockets \(data.iMaxSockets), iMaxUdpDg \(data.iMaxUdpDg)")
+        var failure: Failure? = nil
+        if loopback {
+            do { row("self-test", try exchange()) } catch let f as Failure { failure = f }
+        }
+        var err: Int32 = 0
+        guard cleanup(nil, 0, &err) == 0 else { throw Failure("WSPCleanup failed with error \(err)", status: Failure.selfTest) }
+        row("cleanup", "ok")
+        if let failure { throw failure }
+    }
+
+    /// A TCP connection over 127.0.0.1 and a message each way; the
+    /// provider's clean-up closes whatever a failure left open.
+    func exchange() throws -> String {
+        var err: Int32 = 0
+        func check(_ ok: Bool, _ step: String) throws {
+            guard ok else { throw Failure("self-test failed at \(step): error \(err)", status: Failure.selfTest) }
+        }
+        let listener = socket(SelfTest.afInet, SelfTest.sockStream, SelfTest.ipprotoTCP, 0, 0, &err)
+        try check(listener != SelfTest.invalidSocket, "WSPSocket")
+        var address = WS_sockaddr_in()
+        address.sin_family = Int16(SelfTest.afInet)
+        address.sin_addr.S_un.S_addr = UInt32(0x7F00_0001).bigEndian
+        var length = Int32(MemoryLayout<WS_sockaddr_in>.size)
+        try withUnsafeMutableBytes(of: &address) { raw in
+            let sa = raw.baseAddress!.assumingMemoryBound(to: WS_sockaddr.self)
+            try check(bind(listener, sa, length, &err) == 0, "WSPBind")
+            try check(listen(listener, 5, &err) == 0, "WSPListen")
+            try check(getSockName(listener, sa, &length, &err) == 0, "WSPGetSockName")
+            let client = socket(SelfTest.afInet, SelfTest.sockStream, SelfTest.ipprotoTCP, 0, 0, &err)
+            try check(client != SelfTest.invalidSocket, "WSPSocket")
+            try check(connect(client, sa, length, nil, nil, 0, nil, nil, &err) == 0, "WSPConnect")
+            let server = accept(listener, nil, nil, nil, 0, &err)
+            try check(server != SelfTest.invalidSocket, "WSPAccept")
+            try transfer("ws2ctl probe: client to server", from: client, to: server)
+            try transfer("ws2ctl probe: server to client", from: server, to: client)
+            for s in [client, server, listener] { try check(close(s, &err) == 0, "WSPCloseSocket") }
+        }
+        let port = UInt16(bigEndian: address.sin_port)
+        return "ok: socket, bind, listen, connect, accept, send, recv, close over 127.0.0.1:\(port)"
+    }
+
+    func transfer(_ message: String, from: SOCKET, to: SOCKET) throws {
+        var err: Int32 = 0
+        var out = Array(message.utf8)
+        var sent: DWORD = 0
+        guard send(from, &out, DWORD(out.count), &sent, 0, nil, nil, &err) == 0, sent == DWORD(out.count) else {
+            throw Failure("self-test failed at WSPSend: error \(err), \(sent) of \(out.count) bytes sent", status: Failure.selfTest)
+        }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while received.count < out.count {
+            var n: DWORD = 0
+            var flags: Int32 = 0
+            guard recv(to, &buffer, DWORD(buffer.count), &n, &flags, nil, nil, &err) == 0 else {
+                throw Failure("self-test failed at WSPRecv: error \(err)", status: Failure.selfTest)
+            }
+            guard n > 0 else { throw Failure("self-test failed at WSPRecv: the connection closed early", status: Failure.selfTest) }
+            received += buffer[..<Int(n)]
+        }
+        guard received == out else { throw Failure("self-test failed: WSPRecv returned other bytes than were sent", status: Failure.selfTest) }
+    }
+}
+
+/// A NUL-terminated char array of a C struct as a String.
+func cString<T>(_ tuple: T) -> String {
+    withUnsafeBytes(of: tuple) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+}

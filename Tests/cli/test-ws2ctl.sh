@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# ws2ctl as a user runs it: install, list (table and JSON), remove by name
+# and id, probe, every failure's one-line error and exit status, --help.
+# Usage: Tests/cli/test-ws2ctl.sh [WS2CTL] [LIBRARY]
+#   (defaults: build/bin/ws2ctl and build/lib/libws2spi.so.2)
+# Last line: "N passed, M failed"; exit status 0 only if nothing failed.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+ctl=${1:-$top/build/bin/ws2ctl}
+lib=${2:-$top/build/lib/libws2spi.so.2}
+ctl=$(cd "$(dirname "$ctl")" && pwd)/$(basename "$ctl")
+lib=$(cd "$(dirname "$lib")" && pwd)/$(basename "$lib")
+cc=${CC:-cc}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ws2ctl-test.XXXXXX")
+locker=
+cleanup() { [ -n "$locker" ] && kill "$locker" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+ini=$work/winsock2.ini
+export WINSOCK2_INI=$ini
+
+passed=0 failed=0
+pass() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() { failed=$((failed + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    /'; }
+
+# run ARGS...: runs ws2ctl; sets $out, $err, $rc.
+run() {
+    "$ctl" "$@" >"$work/out" 2>"$work/err"
+    rc=$?
+    out=$(cat "$work/out"); err=$(cat "$work/err")
+}
+
+# expect NAME RC [STDOUT-REGEX]: the last run's status, and a line of stdout.
+expect() {
+    local name=$1 want=$2 pattern=${3:-}
+    if [ "$rc" -ne "$want" ]; then fail "$name" "exit $rc, expected $want; stdout: $out; stderr: $err"; return; fi
+    if [ -n "$pattern" ] && ! grep -Eq -- "$pattern" <<<"$out"; then fail "$name" "stdout lacks /$pattern/: $out"; return; fi
+    pass "$name"
+}
+
+# expect_error NAME RC STDERR-REGEX: a failure with exactly one line on
+# stderr, "ws2ctl: error: ...", and nothing on stdout.
+expect_error() {
+    local name=$1 want=$2 pattern=$3
+    if [ "$rc" -ne "$want" ]; then fail "$name" "exit $rc, expected $want; stdout: $out; stderr: $err"; return; fi
+    if [ "$(wc -l <"$work/err")" -ne 1 ]; then fail "$name" "stderr is not one line: $err"; return; fi
+    if ! grep -Eq -- "^ws2ctl: error: .*$pattern" <<<"$err"; then fail "$name" "stderr lacks /$pattern/: $err"; return; fi
+    if [ -n "$out" ]; then fail "$name" "unexpected stdout: $out"; return; fi
+    pass "$name"
+}
+
+check() {   # check NAME COMMAND...: a shell condition
+    local name=$1; shift
+    if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+[ -x "$ctl" ] || { echo "ws2ctl not found at $ctl (run make)"; echo "0 passed, 1 failed"; exit 1; }
+[ -f "$lib" ] || { echo "library not found at $lib (run make)"; echo "0 passed, 1 failed"; exit 1; }
+
+# --- the binary itself ---
+check "ws2ctl needs no Swift toolchain library at run time" bash -c "! ldd '$ctl' | grep -q libswift"
+run --version; expect "--version" 0 '^2\.0\.0$'
+
+# --- help for every command ---
+run --help; expect "ws2ctl --help" 0 'SUBCOMMANDS'
+for word in install remove list probe; do
+    grep -q "$word" <<<"$out" || fail "--help lists $word"
+done
+grep -q "Exit status" <<<"$out" && grep -q "/etc/winsock2.ini" <<<"$out" && pass "--help documents exit status and default catalog" \
+    || fail "--help documents exit status and default catalog" "$out"
+run install --help; expect "install --help" 0 'USAGE: ws2ctl install <name> <path>'
+grep -q -- '--protocols' <<<"$out" && grep -q -- '--catalog' <<<"$out" && pass "install --help shows --protocols and --catalog" || fail "install --help shows --protocols and --catalog" "$out"
+run remove --help; expect "remove --help" 0 'USAGE: ws2ctl remove <name\|id>'
+run list --help; expect "list --help" 0 'USAGE: ws2ctl list .*--json'
+run probe --help; expect "probe --help" 0 'USAGE: ws2ctl probe <path\|name>'
+run help probe; expect "ws2ctl help probe" 0 'self-test'
+
+# --- list with no catalog yet ---
+run list; expect "list: missing catalog lists nothing" 0 "^no providers installed in $ini\$"
+run list --json
+check "list --json: missing catalog is valid JSON with no providers" \
+    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["providers"]==[] and d["catalog"]==sys.argv[2]' "$out" "$ini"
+
+# --- install ---
+run install tcpip "$lib"; expect "install tcpip" 0 "^installed 'tcpip' \(id 1\): $lib, protocols tcp, udp"
+run install udp2 "$lib" --protocols udp --description "Second UDP" --entry ListenBacklogLimit=64
+expect "install udp2 --protocols udp --entry" 0 "^installed 'udp2' \(id 2\).*protocols udp,"
+check "catalog has [Providers] with NumProviders and ProviderKey<i>" \
+    grep -qzP '\[Providers\]\nNumProviders=2\nProviderKey0="tcpip"\nProviderKey1="udp2"\n' "$ini"
+check "catalog section has the §2.1.2.2 entries" \
+    grep -qzP '\[Provider-tcpip\]\nProviderFilename="[^"]+"\nProviderDescription="tcpip"\nProviderDomain=2\nProviderAddrLength=16\nNumSockets=2\nSocketType0=1\nAddressFamily0=2\nProtocol0=6\nMinimumAddressLength0=16\nMaximumAddressLength0=16\nProtocolAttributes0=0x00001066\nProtocolSocketDescription0="TCP/IP"\n' "$ini"
+check "the extra entry is in udp2's section" grep -qzP 'ProviderId=2\nListenBacklogLimit=64\n' "$ini"
+( cd "$(dirname "$lib")" && "$ctl" install rel "./$(basename "$lib")" --protocols tcp >/dev/null )
+check "a relative PATH is stored absolute" grep -q "^ProviderFilename=\"$lib\"" <(sed -n '/\[Provider-rel\]/,$p' "$ini")
+
+# --- list ---
+run list
+expect "list: table header" 0 '^ID +NAME +PROTOCOLS +FILENAME$'
+expect "list: tcpip row" 0 "^1 +tcpip +tcp,udp +$lib\$"
+expect "list: udp2 row" 0 "^2 +udp2 +udp +$lib\$"
+expect "list: rel row" 0 "^3 +rel +tcp +$lib\$"
+run list --json
+if python3 -m json.tool <<<"$out" >/dev/null; then pass "list --json parses with python3 -m json.tool"; else fail "list --json parses with python3 -m json.tool" "$out"; fi
+check "list --json: names, ids, protocols, entries" python3 - "$out" "$ini" "$lib" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["catalog"] == sys.argv[2], d["catalog"]
+ps = d["providers"]
+assert [p["name"] for p in ps] == ["tcpip", "udp2", "rel"], ps
+assert [p["id"] for p in ps] == [1, 2, 3]
+assert [p["index"] for p in ps] == [0, 1, 2]
+t = ps[0]
+assert t["filename"] == sys.argv[3] and t["domain"] == 2 and t["addressLength"] == 16 and t["hasSection"]
+assert [(e["socketType"], e["protocol"], e["serviceFlags"], e["messageSize"], e["description"]) for e in t["protocols"]] == \
+    [(1, 6, 0x1066, 0, "TCP/IP"), (2, 17, 0x1609, 65507, "UDP/IP")], t["protocols"]
+u = ps[1]
+assert u["description"] == "Second UDP"
+assert {"key": "ListenBacklogLimit", "value": "64"} in u["entries"], u["entries"]
+PY
+
+# --- errors of install ---
+run install tcpip "$lib"; expect_error "install: duplicate name is refused (exit 1)" 1 "'tcpip' is already installed"
+run install TCPIP "$lib"; expect_error "install: names ignore case" 1 "already installed"
+run install abcdefghijklmnopqrstuvwxyz0123456 "$lib"; expect_error "install: a name over 32 characters (exit 1)" 1 "longer than 32"
+run install 'a]b' "$lib"; expect_error "install: a name with ']' (exit 1)" 1 "contains"
+run install x "$work/missing.so"; expect_error "install: missing file (exit 4)" 4 "cannot open $work/missing.so: No such file"
+echo "not a library" >"$work/text.so"
+run install x "$work/text.so"; expect_error "install: a file that is not a library (exit 4)" 4 "cannot load $work/text.so"
+libm=$(ldconfig -p 2>/dev/null | awk '/libm\.so\.6 .*x86-64|libm\.so\.6 \(libc6,/ { print $NF; exit }')
+[ -n "$libm" ] || libm=/lib/x86_64-linux-gnu/libm.so.6
+run install x "$libm"; expect_error "install: a library that is no provider (exit 4)" 4 "is not a Winsock service provider: it does not export none|exports none|none of the 27"
+cat >"$work/half.c" <<'C'
+int WSPStartup(void) { return 0; }
+int WSPCleanup(void) { return 0; }
+int WSPSocket(void) { return 0; }
+C
+if $cc -shared -fPIC -o "$work/half.so" "$work/half.c" 2>"$work/cc.log"; then
+    run install x "$work/half.so"
+    expect_error "install: a library missing entry points names them (exit 4)" 4 "does not export WSPAccept, WSPAsyncSelect32, WSPBind, WSPCallbackSelect16 and 20 more"
+    run probe "$work/half.so"; expect_error "probe: a library missing entry points (exit 4)" 4 "is not a Winsock service provider"
+else
+    fail "compile a partial provider with $cc" "$(cat "$work/cc.log")"
+fi
+run install x "$lib" --protocols tcp,ipx; expect_error "install: unknown protocol (exit 64)" 64 "unknown protocol 'ipx'"
+run install x "$lib" --protocols tcp,tcp; expect_error "install: a protocol twice (exit 64)" 64 "given twice"
+run install x "$lib" --entry NoEquals; expect_error "install: --entry without = (exit 64)" 64 "not KEY=VALUE"
+run install x "$lib" --entry ProviderId=7; expect_error "install: --entry of a standard key (exit 1)" 1 "written by the install"
+run install; expect "install without arguments is a usage error (exit 64)" 64
+run install x "$work/missing.so" --no-verify --protocols tcp; expect "install --no-verify takes a missing file" 0 "^installed 'x'"
+run probe x; expect_error "probe: installed name whose file is missing (exit 4)" 4 "cannot open $work/missing.so"
+
+# --- remove ---
+run remove udp2; expect "remove by name" 0 "^removed 'udp2' \(id 2\) from $ini\$"
+check "remove renumbers ProviderKey<i>" \
+    grep -qzP '\[Providers\]\nNumProviders=3\nProviderKey0="tcpip"\nProviderKey1="rel"\nProviderKey2="x"\n' "$ini"
+check "the removed section is gone" bash -c "! grep -q 'Provider-udp2' '$ini'"
+run remove 3; expect "remove by id" 0 "^removed 'rel' \(id 3\)"
+run list; expect "list after removes" 0 "^1 +tcpip +tcp,udp"
+grep -q rel <<<"$out" && fail "rel is no longer listed" "$out" || pass "rel is no longer listed"
+run remove udp2; expect_error "remove: unknown name (exit 1)" 1 "no installed provider named 'udp2'"
+run remove 999; expect_error "remove: unknown id (exit 1)" 1 "no installed provider named '999'"
+run remove; expect "remove without argument is a usage error (exit 64)" 64
+run remove x; expect "remove x" 0 "^removed 'x'"
+
+# --- probe ---
+run probe "$lib"
+expect "probe PATH: exit 0" 0 "^library +$lib\$"
+expect "probe: every entry point exported" 0 "^entry points +all 27 WSP entry points exported$"
+expect "probe: version" 0 '^version +2\.0 \(highest 2\.0\)$'
+expect "probe: description" 0 '^description +[^ ].*'
+expect "probe: limits" 0 '^limits +iMaxSockets [0-9]+, iMaxUdpDg 512$'
+expect "probe: loopback self-test" 0 '^self-test +ok: socket, bind, listen, connect, accept, send, recv, close over 127\.0\.0\.1:[0-9]+$'
+expect "probe: WSPCleanup" 0 '^cleanup +ok$'
+run probe tcpip; expect "probe NAME from the catalog" 0 "^provider +tcpip \(id 1\) from $ini\$"
+run probe tcpip --no-self-test
+expect "probe --no-self-test" 0 '^cleanup +ok$'
+grep -q self-test <<<"$out" && fail "probe --no-self-test skips the exchange" "$out" || pass "probe --no-self-test skips the exchange"
+run probe nosuch; expect_error "probe: unknown name (exit 4)" 4 "no provider named 'nosuch'"
+run probe "$work/text.so"; expect_error "probe: not a library (exit 4)" 4 "cannot load"
+run probe "$libm"; expect_error "probe: not a provider (exit 4)" 4 "not a Winsock service provider"
+
+# --- --catalog and the default ---
+other=$work/other.ini
+run install solo "$lib" --catalog "$other"; expect "install --catalog FILE" 0 "in $other\$"
+run list --catalog "$other"; expect "list --catalog FILE" 0 "^1 +solo "
+grep -q solo "$ini" && fail "--catalog does not touch \$WINSOCK2_INI" || pass "--catalog does not touch \$WINSOCK2_INI"
+run remove solo --catalog "$other"; expect "remove --catalog FILE" 0 "^removed 'solo'"
+out=$(env -u WINSOCK2_INI "$ctl" list --json 2>&1); rc=$?
+python3 -c 'import json,sys; assert json.loads(sys.argv[1])["catalog"]=="/etc/winsock2.ini"' "$out" 2>/dev/null \
+    && pass "without WINSOCK2_INI the catalog is /etc/winsock2.ini" || fail "without WINSOCK2_INI the catalog is /etc/winsock2.ini" "$out"
+
+# --- foreign content survives ---
+cat >"$work/foreign.ini" <<'INI'
+; written by another installer
+[Providers]
+NumProviders=1
+ProviderKey0="novlwp"
+
+[Provider-novlwp]
+ProviderFilename="novlwp.WPSP"
+ ProviderDomain=2
+MinimumAddressLength0 = 16
+ProtocolSocketDescription0="Stream socket in INET domain"
+
+[Other Vendor]
+Setting = 'kept'
+INI
+cp "$work/foreign.ini" "$work/f.ini"
+run install tcpip "$lib" --catalog "$work/f.ini"; expect "install into a catalog written by others" 0 "\(id 1\)"
+run list --catalog "$work/f.ini"; expect "list shows the foreign provider without an id" 0 '^- +novlwp +- +novlwp\.WPSP$'
+run remove tcpip --catalog "$work/f.ini"
+check "install + remove give the foreign file back byte for byte" cmp -s "$work/foreign.ini" "$work/f.ini"
+
+# --- a locked catalog ---
+python3 - "$ini.lock" >"$work/locker.out" <<'PY' &
+import fcntl, sys, time
+f = open(sys.argv[1], "a")
+fcntl.flock(f, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(10)
+PY
+locker=$!
+for _ in $(seq 100); do grep -q locked "$work/locker.out" && break; sleep 0.05; done
+start=$(date +%s%N)
+run install late "$lib" --lock-timeout 0.5
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_error "install: locked catalog (exit 3)" 3 "locked by another process"
+[ "$elapsed" -ge 450 ] && [ "$elapsed" -lt 5000 ] && pass "the lock is waited for --lock-timeout ($elapsed ms)" || fail "the lock is waited for --lock-timeout" "$elapsed ms"
+run remove tcpip --lock-timeout 0; expect_error "remove: locked catalog (exit 3)" 3 "locked"
+run list; expect "list reads a locked catalog" 0 "^1 +tcpip"
+kill "$locker" 2>/dev/null; wait "$locker" 2>/dev/null; locker=
+run install late "$lib"; expect "install once the lock is free" 0 "^installed 'late'"
+run install -- late2 "$lib" --lock-timeout -1; expect "a negative --lock-timeout is a usage error (exit 64)" 64
+
+# --- an unreadable catalog ---
+mkdir "$work/dir.ini"
+run list --catalog "$work/dir.ini"; expect_error "list: unreadable catalog (exit 2)" 2 "cannot read $work/dir.ini"
+run install y "$lib" --catalog "$work/dir.ini"; expect_error "install: unreadable catalog (exit 2)" 2 "$work/dir.ini"
+run install y "$lib" --catalog "$work/no/such/dir/w.ini"; expect_error "install: catalog directory missing (exit 2)" 2 "No such file or directory"
+if [ "$(id -u)" -ne 0 ]; then
+    echo "[Providers]" >"$work/secret.ini"; chmod 000 "$work/secret.ini"
+    run list --catalog "$work/secret.ini"; expect_error "list: permission denied (exit 2)" 2 "Permission denied"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
