@@ -34,6 +34,9 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 # The swift on PATH, else the toolchain in /opt/swift.
 SWIFT        ?= $(or $(shell command -v swift 2>/dev/null),/opt/swift/usr/bin/swift)
 PKG_CONFIG   ?= pkg-config
+# ws2ctl is installed stripped (25 MB with symbols, 15 MB without);
+# INSTALL_STRIP= keeps its symbols.
+INSTALL_STRIP ?= -s
 CFLAGS       ?= -O2 -g -Wall -Wextra
 
 BUILD        := build
@@ -114,7 +117,7 @@ install: all
 	ln -sfn $(SONAME) "$(DESTDIR)$(LIBDIR)/$(LIBNAME)"
 	install -m 0644 include/ws2spi.h "$(DESTDIR)$(INCLUDEDIR)/ws2spi.h"
 	install -d "$(DESTDIR)$(BINDIR)"
-	install -m 0755 $(CTL_OUT) "$(DESTDIR)$(BINDIR)/ws2ctl"
+	install -m 0755 $(INSTALL_STRIP) $(CTL_OUT) "$(DESTDIR)$(BINDIR)/ws2ctl"
 	$(call make-pc,$(PREFIX),$(call pc-rel,$(LIBDIR)),$(call pc-rel,$(INCLUDEDIR))) > "$(DESTDIR)$(PKGCONFIGDIR)/ws2spi.pc"
 
 uninstall:

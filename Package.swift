@@ -4,6 +4,7 @@
 // Layers, bottom to top:
 //   CWS2SPI        C shim: imports include/ws2spi.h (USE_WS_PREFIX) into Swift,
 //                  inline helpers for the header's function-like macros.
+//   WSACodes       the Winsock error codes: one table, shared by both sides.
 //   ProviderKit    what every provider needs: errors, syscalls, handle table,
 //                  the ServiceProvider protocol and the C export thunks.
 //   TCPIPProvider  the TCP/IP provider over Linux kernel sockets.
@@ -32,6 +33,10 @@ let package = Package(
     ],
     targets: [
         .target(name: "CWS2SPI"),
+        // The Winsock error codes (code, C name, description) and their Swift
+        // names: the one table, shared by ProviderKit and WS2SPI. Pure Swift,
+        // no dependencies, no C exports.
+        .target(name: "WSACodes"),
         // The configuration database (WINSOCK2.INI, RULINGS §12): pure Swift,
         // no C exports, so ws2ctl and Swift programs can link it.
         .target(name: "WS2Catalog", dependencies: ["CWS2SPI"]),
@@ -40,13 +45,13 @@ let package = Package(
         .executableTarget(name: "ws2ctl", dependencies: [
             "WS2Catalog", "CWS2SPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "ProviderKit", dependencies: ["CWS2SPI", "WS2Catalog"]),
+        .target(name: "ProviderKit", dependencies: ["CWS2SPI", "WS2Catalog", "WSACodes"]),
         .target(name: "TCPIPProvider", dependencies: ["ProviderKit", "CWS2SPI", "WS2Catalog"]),
         .target(name: "SPIExports", dependencies: ["ProviderKit", "TCPIPProvider", "CWS2SPI"]),
         // libffi: Swift closures as C callbacks (WS2SPI).
         .systemLibrary(name: "CFFI", path: "Sources/CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
         // The Swift API over a provider loaded with dlopen; links no provider code.
-        .target(name: "WS2SPI", dependencies: ["CWS2SPI", "CFFI", "WS2Catalog"]),
+        .target(name: "WS2SPI", dependencies: ["CWS2SPI", "CFFI", "WS2Catalog", "WSACodes"]),
         // A loopback echo through libws2spi.so from Swift (`make examples`).
         .executableTarget(name: "ws2spi-swift-example", dependencies: [
             "WS2SPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),

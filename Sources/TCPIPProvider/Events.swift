@@ -102,6 +102,10 @@ extension TCPIPProvider {
         guard let token = Reactor.shared.register(fd: socket.fd, client: w) else { throw .noBuffers }
         w.token = token
         socket.set(.watched)
+        // Closed meanwhile by another thread, whose unwatch (after marking
+        // it closed) may have come too early to see this registration:
+        // undo it, or the reactor would keep the socket forever.
+        if socket.current.contains(.closed) { unwatch(socket); throw .notSocket }
         return w
     }
 

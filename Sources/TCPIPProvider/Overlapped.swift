@@ -1,14 +1,26 @@
 // Overlapped I/O (RULINGS §8): WSPRecv, WSPRecvFrom, WSPSend, WSPSendTo with
 // lpOverlapped on a socket created with WSA_FLAG_OVERLAPPED.
 //
-// Each overlapped socket has two FIFO queues of pending operations, one for
-// receives and one for sends, under one lock. A call whose queue is empty
-// tries the kernel at once (MSG_DONTWAIT) and completes there if it can;
-// otherwise the operation is queued and the event engine's thread finishes
-// it on the socket's next readiness edge, straight into or out of the
-// caller's buffer. Only the head of a queue is ever tried, so buffers fill
-// and sends leave in the order the calls were made. No thread per socket or
-// operation; the queues allocate only when they grow.
+// Each overlapped socket has FIFO queues of pending operations, one for
+// receives, one for sends and one for MSG_OOB receives, under one lock. A
+// call whose queue is empty tries the kernel at once (MSG_DONTWAIT) and
+// completes there if it can; otherwise the operation is queued and the event
+// engine's thread finishes it on the socket's next readiness edge, straight
+// into or out of the caller's buffer. Only the head of a queue is ever
+// tried, so buffers fill and sends leave in the order the calls were made.
+// No thread per socket or operation; the queues allocate only when they grow.
+//
+// A stream receive completes with what has arrived (at least one byte, or 0
+// at the peer's graceful close), as a plain recv returns: the draft's "until
+// the buffer is filled" is read as final Winsock 2 reads it ("... filled,
+// the connection is closed, or the internally buffered data is exhausted").
+//
+// An error found while the call runs fails the call and reports nothing
+// through the WSAOVERLAPPED (no routine, no event): Winsock's "any other
+// error code indicates that the overlapped operation was not successfully
+// initiated". That includes a datagram truncated at once: WSAEMSGSIZE, with
+// the byte count and MSG_PARTIAL in the call's own out-parameters. An error
+// met once the operation is queued is its completion status.
 import Glibc
 import Synchronization
 import ProviderKit
@@ -50,11 +62,24 @@ final class OverlappedIO: @unchecked Sendable {
     struct Queues {
         var receives = Ring<PendingOperation>()
         var sends = Ring<PendingOperation>()
+        /// MSG_OOB receives: the out-of-band byte is a channel of its own.
+        var urgent = Ring<PendingOperation>()
         /// The socket was closed: everything was aborted, nothing more is queued.
         var closed = false
-        var count: Int { receives.count + sends.count }
+        /// The stream broke (reset, aborted, timed out): the code every
+        /// later receive fails with. Linux reports the error to one recv
+        /// and the end of the stream to the next; Winsock keeps reporting
+        /// WSAECONNRESET, which tells a reset from a graceful close.
+        var broken: Int32 = 0
+        var count: Int { receives.count + sends.count + urgent.count }
     }
     let queues = Mutex(Queues())
+
+    /// The receive errors after which the stream carries nothing more.
+    @inline(__always) static func breaks(_ error: Int32) -> Bool {
+        error == WSAError.connectionReset.code || error == WSAError.connectionAborted.code
+            || error == WSAError.networkReset.code || error == WSAError.timedOut.code
+    }
 
     /// WSPCloseSocket, the last WSPCleanup: every pending operation
     /// completes with WSA_OPERATION_ABORTED, once, in posting order per queue.
@@ -63,8 +88,11 @@ final class OverlappedIO: @unchecked Sendable {
             q.closed = true
             let aborted = WSAError.operationAborted.code
             while let op = q.receives.popFirst() { op.completion?.complete(error: aborted, bytes: 0, flags: op.flags) }
+            while let op = q.urgent.popFirst() { op.completion?.complete(error: aborted, bytes: 0, flags: op.flags) }
+            // A stream send cut short reports the bytes that did go out.
             while let op = q.sends.popFirst() { op.completion?.complete(error: aborted, bytes: op.done, flags: op.flags) }
             q.receives.removeAll()
+            q.urgent.removeAll()
             q.sends.removeAll()
         }
     }
@@ -78,34 +106,32 @@ extension TCPIPProvider {
         let inFlags = flags.pointee & ~WS.MSG_PARTIAL
         let kernelFlags = try checkReceive(socket, socket.current, buffer: buffer, length: length, flags: inFlags,
                                            from: from, fromLength: fromLength)
-        if inFlags & WS.MSG_OOB != 0 {
-            // The urgent byte is held by the provider (or not there at all):
-            // nothing to wait for, so it completes at once or fails.
-            var n: DWORD = 0
-            var f = inFlags
-            try receive(handle, buffer: buffer, length: length, received: &n, flags: &f, from: nil, fromLength: nil,
-                        overlapped: nil, completion: nil)
-            OverlappedCompletion(overlapped: overlapped, routine: routine).complete(error: 0, bytes: Int(n), flags: f)
-            received?.pointee = n
-            flags.pointee = f
-            return
-        }
+        // (checkReceive refused MSG_OOB on a datagram socket.) With
+        // SO_OOBINLINE there is no out-of-band byte, as for a plain call.
+        let urgent = inFlags & WS.MSG_OOB != 0
+        if urgent && socket.current.contains(.oobInline) { throw .invalidArgument }
         try registerForOverlapped(socket, handle: handle)
         let io = socket.io!
         let op = PendingOperation(buffer: buffer, length: Int(length), kernelFlags: kernelFlags, flags: inFlags,
                                   from: from, fromLength: fromLength, to: nil)
         let result: (Int, Int32)? = try io.queues.withLock { (q) throws(WSAError) -> (Int, Int32)? in
             if q.closed { throw .notSocket }
+            if q.broken != 0 { throw WSAError(code: q.broken) }
             if q.count >= OverlappedIO.limit { throw .wouldBlock }
-            if q.receives.isEmpty {
-                switch attemptReceive(socket, op) {
+            if urgent ? q.urgent.isEmpty : q.receives.isEmpty {
+                if !urgent { guardUrgentByte(socket) }
+                switch urgent ? attemptUrgent(socket, op) : attemptReceive(socket, op) {
                 case .finished(let error, let n, let f):
                     // An error at once fails the call; nothing is queued.
                     if error != 0 {
+                        if socket.kind == .stream && OverlappedIO.breaks(error) { q.broken = error }
+                        if !urgent && !q.urgent.isEmpty { finishUrgent(socket, &q) }
                         if error == WSAError.messageSize.code { received?.pointee = DWORD(n); flags.pointee = f }
                         throw WSAError(code: error)
                     }
                     OverlappedCompletion(overlapped: overlapped, routine: routine).complete(error: 0, bytes: n, flags: f)
+                    // A read at the end of the stream ends waiting MSG_OOB receives too.
+                    if !urgent && n == 0 && !q.urgent.isEmpty { finishUrgent(socket, &q) }
                     return (n, f)
                 case .wouldBlock, .progressed:
                     break
@@ -113,7 +139,7 @@ extension TCPIPProvider {
             }
             var queued = op
             queued.completion = OverlappedCompletion(overlapped: overlapped, routine: routine)
-            q.receives.append(queued)
+            if urgent { q.urgent.append(queued) } else { q.receives.append(queued) }
             return nil
         }
         guard let (n, f) = result else { throw .ioPending }
@@ -152,8 +178,10 @@ extension TCPIPProvider {
         }
         if target != nil { socket.set(.bound) }   // sendto binds an unbound socket
         guard let n = result else {
-            // FD_WRITE comes again once the kernel has room (a send that could not complete).
-            if socket.current.contains(.watched) { rearmAfterWouldBlock(socket) }
+            // A selection's FD_WRITE comes again once the kernel has room (a
+            // send that could not complete). Without one, nothing to re-arm:
+            // the queued send itself hears of the room on the next edge.
+            if let w = socket.watch.load(), w.registration.hasSelection { rearmAfterWouldBlock(socket) }
             throw .ioPending
         }
         sent?.pointee = DWORD(n)
@@ -175,19 +203,33 @@ extension TCPIPProvider {
     // MARK: the engine's side
 
     /// On the reactor thread: finishes what the readiness `events` (epoll
-    /// bits; 0 for a kick: try both queues) allow, in order.
+    /// bits; 0 for a kick: try every queue) allow, in order.
     func serviceOverlapped(_ socket: IPSocket, _ io: OverlappedIO, events: UInt32) {
         let readable = UInt32(WS2SPI_EPOLLIN | WS2SPI_EPOLLPRI | WS2SPI_EPOLLRDHUP | WS2SPI_EPOLLHUP | WS2SPI_EPOLLERR)
         let writable = UInt32(WS2SPI_EPOLLOUT | WS2SPI_EPOLLHUP | WS2SPI_EPOLLERR)
+        let urgentWaits = events & UInt32(WS2SPI_EPOLLPRI) != 0
         io.queues.withLock { q in
             if q.closed { return }
             if events == 0 || events & readable != 0 {
-                if events & UInt32(WS2SPI_EPOLLPRI) != 0 && !socket.current.contains(.oobInline) { socket.holdUrgentByte() }
+                // The urgent byte first, before a normal read can pass it:
+                // epoll's mask tells for the first read; later ones ask poll(2).
+                if urgentWaits || events == 0 { holdUrgentByteNow(socket, known: urgentWaits) }
+                var first = true
                 while let op = q.receives.first {
-                    guard case .finished(let error, let n, let f) = attemptReceive(socket, op) else { break }
+                    let attempt: Attempt
+                    if q.broken != 0 {
+                        attempt = .finished(q.broken, 0, op.flags)
+                    } else {
+                        if !first { guardUrgentByte(socket) }
+                        first = false
+                        attempt = attemptReceive(socket, op)
+                    }
+                    guard case .finished(let error, let n, let f) = attempt else { break }
+                    if socket.kind == .stream && OverlappedIO.breaks(error) { q.broken = error }
                     _ = q.receives.popFirst()
                     op.completion?.complete(error: error, bytes: n, flags: f)
                 }
+                finishUrgent(socket, &q)
             }
             if events == 0 || events & writable != 0 {
                 while var op = q.sends.first {
@@ -206,6 +248,57 @@ extension TCPIPProvider {
         }
     }
 
+    // MARK: urgent data (SO_OOBINLINE off)
+
+    /// Linux drops an unread urgent byte once a normal read passes its
+    /// mark, while Winsock keeps it for a MSG_OOB read (draft §2.8.2). So
+    /// before a stream read, an urgent byte that waits is moved aside, as
+    /// a plain receive does (Transfer.receiveStream): one poll(2).
+    @inline(__always)
+    private func guardUrgentByte(_ socket: IPSocket) {
+        guard socket.kind == .stream && !socket.current.contains(.oobInline) else { return }
+        var p = pollfd(fd: socket.fd, events: Int16(POLLPRI), revents: 0)
+        if (try? Sys.poll(&p, 1, 0)) == 1 && Int32(p.revents) & Int32(POLLPRI) != 0 { socket.holdUrgentByte() }
+    }
+
+    /// On an edge epoll reported the byte (`known`); on a kick, ask poll(2).
+    @inline(__always)
+    private func holdUrgentByteNow(_ socket: IPSocket, known: Bool) {
+        guard socket.kind == .stream && !socket.current.contains(.oobInline) else { return }
+        if known { socket.holdUrgentByte() } else { guardUrgentByte(socket) }
+    }
+
+    /// Completes the MSG_OOB receives that can complete now, in order.
+    private func finishUrgent(_ socket: IPSocket, _ q: inout OverlappedIO.Queues) {
+        while let op = q.urgent.first {
+            let attempt = q.broken != 0 ? .finished(q.broken, 0, op.flags) : attemptUrgent(socket, op)
+            guard case .finished(let error, let n, let f) = attempt else { break }
+            if OverlappedIO.breaks(error) { q.broken = error }
+            _ = q.urgent.popFirst()
+            op.completion?.complete(error: error, bytes: n, flags: f)
+        }
+    }
+
+    /// A MSG_OOB receive: the urgent byte the provider holds (taken from
+    /// the kernel first if it just arrived), else wait for one - unless the
+    /// stream has ended (0 bytes, as a normal receive) or broke (its error).
+    /// A 0-byte buffer only peeks: the byte is not thrown away.
+    private func attemptUrgent(_ socket: IPSocket, _ op: PendingOperation) -> Attempt {
+        if !socket.current.contains(.urgentHeld) { socket.holdUrgentByte() }
+        let peek = op.kernelFlags & Int32(MSG_PEEK) != 0 || op.length == 0
+        guard let byte = socket.takeUrgentByte(peek: peek) else {
+            var next: UInt8 = 0
+            do throws(Errno) {
+                return try Sys.recv(socket.fd, &next, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == 0 ? .finished(0, 0, op.flags) : .wouldBlock
+            } catch {
+                return error.isWouldBlock ? .wouldBlock : .finished(error.wsa.code, 0, op.flags)
+            }
+        }
+        if op.length == 0 { return .finished(0, 0, op.flags) }
+        op.buffer!.storeBytes(of: byte, as: UInt8.self)
+        return .finished(0, 1, op.flags)
+    }
+
     /// One non-blocking receive into the operation's buffer.
     @inline(__always)
     private func attemptReceive(_ socket: IPSocket, _ op: PendingOperation) -> Attempt {
@@ -213,6 +306,8 @@ extension TCPIPProvider {
         do throws(Errno) {
             switch socket.kind {
             case .stream:
+                // (A 0-byte receive waits too: TCP's recv(2) of 0 bytes is
+                // EAGAIN until data or the end of the stream is there.)
                 return .finished(0, try Sys.recv(socket.fd, op.buffer, op.length, flags), op.flags)
             case .datagram:
                 var peer = sockaddr_in()
@@ -241,8 +336,16 @@ extension TCPIPProvider {
     /// One non-blocking send of what remains of the operation.
     @inline(__always)
     private func attemptSend(_ socket: IPSocket, _ op: PendingOperation) -> Attempt {
-        let flags = op.kernelFlags | Int32(MSG_DONTWAIT)
-        let rest = op.length - op.done
+        var flags = op.kernelFlags | Int32(MSG_DONTWAIT)
+        var rest = op.length - op.done
+        if socket.kind == .stream && flags & Int32(MSG_OOB) != 0 && rest > 1 {
+            // Linux makes the last byte of every send(2) with MSG_OOB urgent.
+            // A send the kernel takes in parts would so mark several bytes:
+            // all but the last go as normal data, the last byte alone with
+            // MSG_OOB, and the operation has one urgent byte, its last (BSD).
+            flags &= ~Int32(MSG_OOB)
+            rest -= 1
+        }
         let start = op.buffer.map { UnsafeRawPointer($0 + op.done) }
         do throws(Errno) {
             let n: Int

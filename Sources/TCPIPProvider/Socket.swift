@@ -72,8 +72,10 @@ extension TCPIPProvider {
     public func closeSocket(_ s: SOCKET) throws(WSAError) {
         try requireStarted()
         guard let socket = sockets.remove(s) else { throw .notSocket }
-        unwatch(socket)
+        // Closed first, then out of the engine: a registration racing with
+        // this close sees one or the other (Events.watch).
         socket.markClosed(abortive: false)
+        unwatch(socket)
         groups.leave(socket)
     }
 

@@ -56,8 +56,8 @@ public final class TCPIPProvider: ServiceProvider, @unchecked Sendable {
             // The last clean-up: reset connections, close every socket.
             for socket in sockets.removeAll() {
                 let reset = socket.kind == .stream && socket.current.contains(.connected)
-                unwatch(socket)
                 socket.markClosed(abortive: reset)
+                unwatch(socket)
                 groups.leave(socket)
             }
             Reactor.shared.stop()

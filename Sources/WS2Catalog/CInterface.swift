@@ -16,10 +16,12 @@ public enum CatalogC {
         guard count > 0 else { throw .invalidArgument("dwNumberOfEntries is 0") }
         guard count <= UInt32(Validate.maxProtocols) else { throw .invalidArgument("dwNumberOfEntries is too large") }
         guard let protocols else { throw .fault("lpProtocolInfoList") }
+        // Not repaired with U+FFFD: the file would name another provider or library.
+        guard let nameText = String(validatingCString: name) else { throw .invalidArgument("the provider name is not UTF-8") }
+        guard let pathText = String(validatingCString: path) else { throw .invalidArgument("the provider path is not UTF-8") }
         var entries: [ProtocolEntry] = []
         for i in 0..<Int(count) { entries.append(try ProtocolEntry(protocols[i])) }
-        let record = try CatalogFile().install(name: String(cString: name), path: String(cString: path),
-                                               protocols: entries)
+        let record = try CatalogFile().install(name: nameText, path: pathText, protocols: entries)
         id.pointee = record.id!
     }
 
@@ -45,11 +47,13 @@ public enum CatalogC {
         let arrayBytes = protocols.count * MemoryLayout<PROTOCOL_INFO>.stride
         let needed = protocols.reduce(arrayBytes) { $0 + $1.description.utf8.count + 1 }
         guard needed <= Int(UInt32.max) else { throw .noBuffers(needed: needed) }
-        if needed > Int(length.pointee) || (buffer == nil && needed > 0) {
+        // A NULL buffer always answers with the size (RULINGS §12 "too small
+        // (or NULL)"), also when that size is 0: the usual size query.
+        if needed > Int(length.pointee) || buffer == nil {
             length.pointee = UInt32(needed)
             throw .noBuffers(needed: needed)
         }
-        guard let buffer else { return 0 }
+        guard let buffer else { throw .noBuffers(needed: needed) }   // unreachable: checked above
         // Byte copies: the caller's buffer need not be aligned for PROTOCOL_INFO.
         let raw = UnsafeMutableRawPointer(buffer)
         var strings = arrayBytes

@@ -6,12 +6,13 @@
 // the same directory, fsyncs it, renames it over the catalog and fsyncs the
 // directory. A process killed at any point leaves the old file or the new
 // one; readers take no lock because rename is atomic.
+//
+// The flock alone serialises threads too: each update opens the lock file
+// anew, and flock locks belong to the open file description, so two opens
+// in one process conflict like two processes. There is deliberately no
+// in-process mutex: a fork() while another thread updates would leave the
+// child a mutex locked for ever (its owner does not exist there).
 import Glibc
-import Synchronization
-
-/// Serialises this process's updates; the flock serialises processes (and
-/// would serialise threads too, this only saves the lock file round trips).
-private let processUpdates = Mutex<Void>(())
 
 /// The catalog file (RULINGS §12).
 public struct CatalogFile: Sendable {
@@ -93,22 +94,20 @@ public struct CatalogFile: Sendable {
     /// with the result (when `edit` returns).
     func update(lockTimeout: Duration?,
                 _ edit: (inout INIDocument) throws(CatalogError) -> ProviderRecord) throws(CatalogError) -> ProviderRecord {
-        let result: Result<ProviderRecord, CatalogError> = processUpdates.withLock { _ in
-            do throws(CatalogError) {
-                let target = resolveLinks(path)
-                let lock = try FileLock(path: target + ".lock", timeout: lockTimeout, catalog: path)
-                defer { lock.release() }
-                removeStaleTemporaries(of: target)
-                let original = try readFileAndMode(target)
-                var doc = INIDocument(bytes: original?.bytes ?? [])
-                let value = try edit(&doc)
-                try writeAtomically(target, doc.bytes, like: original?.info)
-                return .success(value)
-            } catch {
-                return .failure(error)
-            }
+        let target = resolveLinks(path)
+        let lock = try FileLock(path: target + ".lock", timeout: lockTimeout, catalog: path)
+        defer { lock.release() }
+        removeStaleTemporaries(of: target)
+        let original = try readFileAndMode(target)
+        // The rename would replace a file we may not write (the directory
+        // is what rename checks): refuse as writing in place would.
+        if original != nil, faccessat(AT_FDCWD, target, W_OK, AT_EACCESS) != 0 {
+            throw .io(path: target, operation: "write", errno: errno)
         }
-        return try result.get()
+        var doc = INIDocument(bytes: original?.bytes ?? [])
+        let value = try edit(&doc)
+        try writeAtomically(target, doc.bytes, like: original?.info)
+        return value
     }
 }
 
@@ -264,18 +263,35 @@ struct FileLock {
     let fd: Int32
 
     init(path: String, timeout: Duration?, catalog: String) throws(CatalogError) {
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let deadline = timeout.map { monotonicNanoseconds() + nanoseconds($0) }
+        while true {
+            let fd = try FileLock.acquire(path: path, deadline: deadline, catalog: catalog)
+            // The lock file was unlinked while we waited (by a holder that
+            // cleaned it up): a lock on that inode serialises nothing any
+            // more, so lock the file the path names now.
+            var held = stat(), named = stat()
+            if fstat(fd, &held) == 0, stat(path, &named) == 0, held.st_dev == named.st_dev, held.st_ino == named.st_ino {
+                self.fd = fd
+                return
+            }
+            close(fd)
+        }
+    }
+
+    /// An open descriptor of the lock file with the exclusive flock taken,
+    /// waiting until `deadline` (nil: for ever).
+    private static func acquire(path: String, deadline: Int64?, catalog: String) throws(CatalogError) -> Int32 {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .io(path: path, operation: "open the lock file", errno: errno) }
-        guard let timeout else {
+        guard let deadline else {
             while flock(fd, LOCK_EX) != 0 {
                 if errno == EINTR { continue }
                 let e = errno
                 close(fd)
                 throw .io(path: path, operation: "lock", errno: e)
             }
-            return
+            return fd
         }
-        let deadline = monotonicNanoseconds() + nanoseconds(timeout)
         var pause: Int64 = 1_000_000
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let e = errno
@@ -286,9 +302,16 @@ struct FileLock {
             nanosleep(&ts, nil)
             pause = min(pause * 2, 50_000_000)
         }
+        return fd
     }
 
-    func release() { close(fd) }   // closing the descriptor drops the flock
+    /// Unlocks before closing: a child forked during the update shares the
+    /// open file description, and closing only our descriptor would leave
+    /// the lock held for as long as that child lives.
+    func release() {
+        _ = flock(fd, LOCK_UN)
+        close(fd)
+    }
 }
 
 func monotonicNanoseconds() -> Int64 {

@@ -1,18 +1,20 @@
 // Blocking hooks (RULINGS §5) as Swift closures.
-import Glibc
 import CWS2SPI
-import Synchronization
 
 /// A blocking hook: the function a provider calls repeatedly while a
 /// blocking call of the thread that installed it waits (`WSPSetBlockingHook32`).
 ///
 /// Made from a closure, it owns a libffi closure: the C function pointer the
 /// provider calls. It is freed when the hook is no longer installed and
-/// nobody holds the object (after ``Provider/unhookBlockingHook()`` or a
-/// replacement whose returned previous hook was dropped).
+/// nobody holds the object: after ``Provider/unhookBlockingHook()``, after
+/// a replacement whose returned previous hook was dropped, or when the
+/// thread that installed it exits.
 /// A hook returned as "previous" that was installed by C code wraps that
 /// C function pointer and can be reinstalled the same way.
-public final class BlockingHook: @unchecked Sendable {
+///
+/// Not `Sendable`: the provider calls a hook only on the thread that
+/// installed it, so its closure may use that thread's state freely.
+public final class BlockingHook {
     let proc: LPBLOCKINGPROC
     private let callback: FFICallback?
 
@@ -35,24 +37,19 @@ public final class BlockingHook: @unchecked Sendable {
     public var isClosure: Bool { callback != nil }
 }
 
-/// The hooks this module installed in one library, per thread: the library
-/// keeps only C function pointers, so the closures behind them are kept
-/// here while installed. Hooks are per thread in the library, so this table
-/// belongs to the library, not to one Provider.
-final class InstalledBlockingHooks: @unchecked Sendable {
-    private let byThread = Mutex<[pthread_t: BlockingHook]>([:])
-
-    func install(_ hook: BlockingHook, spi: SPIEntryPoints) throws(WSAError) -> BlockingHook? {
-        let thread = pthread_self()
+extension Provider {
+    /// WSPSetBlockingHook32: installs `hook` for the calling thread; the
+    /// provider calls it repeatedly while a blocking call of this thread
+    /// waits. Returns the hook it replaced (nil if there was none): keep it
+    /// to reinstall it later, or drop it to free it.
+    @discardableResult
+    public func setBlockingHook(_ hook: BlockingHook) throws(WSAError) -> BlockingHook? {
         var err: Int32 = 0
         let previous = spi.setBlockingHook(hook.proc, &err)
         // NULL is both "no previous hook" and the failure value; the error tells them apart.
         if previous == nil, err != 0 { throw WSAError(code: err) }
-        let replaced = byThread.withLock { table -> BlockingHook? in
-            let old = table[thread]
-            table[thread] = hook
-            return old
-        }
+        // The library keeps only the C pointer; this thread's table keeps the closure.
+        let replaced = ThreadState.current.setHook(hook, in: library)
         guard let previous else { return nil }
         if let replaced, unsafeBitCast(replaced.proc, to: UnsafeRawPointer.self) == unsafeBitCast(previous, to: UnsafeRawPointer.self) {
             return replaced
@@ -60,11 +57,29 @@ final class InstalledBlockingHooks: @unchecked Sendable {
         return BlockingHook(foreign: previous)
     }
 
-    func unhook(spi: SPIEntryPoints) throws(WSAError) {
+    /// Installs a closure as the calling thread's blocking hook (see ``setBlockingHook(_:)-(BlockingHook)``).
+    /// The closure returns true to be called again at once, false to let the provider wait.
+    @discardableResult
+    public func setBlockingHook(_ body: @escaping () -> Bool) throws(WSAError) -> BlockingHook? {
+        try setBlockingHook(BlockingHook(body))
+    }
+
+    /// WSPUnhookBlockingHook32: removes the calling thread's hook; the
+    /// closure is freed unless the caller kept the ``BlockingHook``.
+    /// A hook still installed when its thread exits is freed then.
+    public func unhookBlockingHook() throws(WSAError) {
         var err: Int32 = 0
         if spi.unhookBlockingHook(&err) != 0 { throw WSAError(code: err) }
-        let thread = pthread_self()
-        let removed = byThread.withLock { $0.removeValue(forKey: thread) }
-        _ = removed   // released here, outside the lock: frees the closure unless the caller holds it
+        let removed = ThreadState.current.setHook(nil, in: library)
+        _ = removed   // freed here unless the caller holds it
+    }
+
+    /// WSPIsBlocking32: true while a blocking call of this thread is in progress (inside its hook).
+    public var isBlocking: Bool { spi.isBlocking() != 0 }
+
+    /// WSPCancelBlockingCall32: from inside a hook, ends the thread's blocking call with WSAEINTR.
+    public func cancelBlockingCall() throws(WSAError) {
+        var err: Int32 = 0
+        if spi.cancelBlockingCall(&err) != 0 { throw WSAError(code: err) }
     }
 }

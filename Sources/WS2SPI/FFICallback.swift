@@ -19,6 +19,10 @@ import Synchronization
 /// an accept in progress); dropping the last reference frees the code.
 /// libffi reads the closure (cif, handler, user data) only before it calls
 /// the handler, so the last reference may even go away inside the call.
+///
+/// `@unchecked Sendable`: the object is immutable; whether its body may run
+/// on another thread is the owner's business (a callback-select body is made
+/// from a `@Sendable` closure, the others run on the thread that made them).
 final class FFICallback: @unchecked Sendable {
     /// Raw view of one call: (return slot, argument pointers).
     typealias Body = (UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> Void
@@ -121,9 +125,13 @@ private func storeInt(_ ret: UnsafeMutableRawPointer?, _ value: Int) {
 }
 
 /// The one handler of every closure: user data is its unretained box.
+/// The box is held for the whole call: the body may drop the owner's last
+/// reference (a completion frees its operation, a callback replaces its own
+/// selection), and the memory is then freed only once the body returned.
 private let ffiHandler: @convention(c) (UnsafeMutablePointer<ffi_cif>?, UnsafeMutableRawPointer?,
                                          UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutableRawPointer?) -> Void = {
     _, result, args, userData in
     guard let userData, let args else { return }
-    Unmanaged<FFICallback>.fromOpaque(userData).takeUnretainedValue().invoke(result, args)
+    let callback = Unmanaged<FFICallback>.fromOpaque(userData).takeUnretainedValue()
+    withExtendedLifetime(callback) { callback.invoke(result, args) }
 }

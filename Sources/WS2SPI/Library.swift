@@ -5,6 +5,7 @@
 import Glibc
 import CWS2SPI
 import Synchronization
+import WS2Catalog
 
 // The C signatures of ws2spi.h (USE_WS_PREFIX spelling), as Swift function
 // pointer types. Pointer parameters are optional: C may pass NULL.
@@ -51,6 +52,7 @@ typealias SleepExFn = @convention(c) (DWORD, BOOL) -> DWORD
 typealias WS2CreateMessageWindowFn = @convention(c) () -> HWND?
 typealias WS2DestroyMessageWindowFn = @convention(c) (HWND?) -> BOOL
 typealias WS2GetMessageFn = @convention(c) (UnsafeMutablePointer<WS2MSG>?, HWND?, DWORD) -> BOOL
+typealias WSAGetOverlappedResultFn = @convention(c) (SOCKET, LPWSAOVERLAPPED?, LPDWORD?, BOOL, LPDWORD?) -> BOOL
 
 /// Why a provider library could not be loaded or started.
 public enum ProviderLoadError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -63,6 +65,7 @@ public enum ProviderLoadError: Error, Sendable, Equatable, CustomStringConvertib
     /// No provider of that name in the catalog, or the catalog is unreadable.
     case notInCatalog(name: String, reason: String)
 
+    /// A one-line explanation, e.g. `libx.so does not export WSPStartup`.
     public var description: String {
         switch self {
         case let .cannotOpen(path, reason): return "cannot load \(path): \(reason)"
@@ -73,7 +76,8 @@ public enum ProviderLoadError: Error, Sendable, Equatable, CustomStringConvertib
     }
 }
 
-/// The SPI entry points of one provider library (RULINGS §1: all 27).
+/// The SPI entry points of one provider library (RULINGS §1: all 27, one
+/// field per name of `ProviderEntryPoints.names`).
 struct SPIEntryPoints: @unchecked Sendable {
     let startup: WSPStartupFn
     let cleanup: WSPCleanupFn
@@ -116,6 +120,7 @@ struct HostServices: @unchecked Sendable {
     let createMessageWindow: WS2CreateMessageWindowFn
     let destroyMessageWindow: WS2DestroyMessageWindowFn
     let getMessage: WS2GetMessageFn
+    let getOverlappedResult: WSAGetOverlappedResultFn
 }
 
 /// One dlopen'ed library. Never dlclose'd: completion routines, callbacks
@@ -124,8 +129,6 @@ struct HostServices: @unchecked Sendable {
 final class LoadedLibrary: @unchecked Sendable {
     let path: String
     private let handle: UnsafeMutableRawPointer
-    /// The blocking hooks installed in this library through this module.
-    let blockingHooks = InstalledBlockingHooks()
 
     /// Libraries by the path they were opened with, so a library opened
     /// twice is looked up once.
@@ -168,7 +171,12 @@ final class LoadedLibrary: @unchecked Sendable {
     }
 
     func entryPoints() throws(ProviderLoadError) -> SPIEntryPoints {
-        SPIEntryPoints(
+        // The package's one list of the names first: a library that lacks
+        // several is reported by the first in that list.
+        if let missing = ProviderEntryPoints.names.first(where: { symbol($0) == nil }) {
+            throw .missingEntryPoint(path: path, name: missing)
+        }
+        return SPIEntryPoints(
             startup: try require("WSPStartup", as: WSPStartupFn.self),
             cleanup: try require("WSPCleanup", as: WSPCleanupFn.self),
             socket: try require("WSPSocket", as: WSPSocketFn.self),
@@ -209,7 +217,8 @@ final class LoadedLibrary: @unchecked Sendable {
             sleepEx: try require("SleepEx", as: SleepExFn.self),
             createMessageWindow: try require("WS2CreateMessageWindow", as: WS2CreateMessageWindowFn.self),
             destroyMessageWindow: try require("WS2DestroyMessageWindow", as: WS2DestroyMessageWindowFn.self),
-            getMessage: try require("WS2GetMessage", as: WS2GetMessageFn.self))
+            getMessage: try require("WS2GetMessage", as: WS2GetMessageFn.self),
+            getOverlappedResult: try require("WSAGetOverlappedResult", as: WSAGetOverlappedResultFn.self))
     }
 
     /// True when the library carries the host services itself.

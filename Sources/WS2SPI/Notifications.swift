@@ -4,21 +4,31 @@ import CWS2SPI
 
 /// Network events (FD_READ ... FD_GROUP_QOS) for the three notification models.
 public struct NetworkEvents: OptionSet, Hashable, Sendable, CustomStringConvertible {
+    /// The FD_* bits.
     public let rawValue: Int32
+    /// Events from FD_* bits.
     public init(rawValue: Int32) { self.rawValue = rawValue }
 
+    /// FD_READ: data to read (or a datagram).
     public static let read = NetworkEvents(rawValue: FD_READ)
+    /// FD_WRITE: room to send again (after a send would have blocked), or a connect completed.
     public static let write = NetworkEvents(rawValue: FD_WRITE)
+    /// FD_OOB: out-of-band data to read.
     public static let outOfBand = NetworkEvents(rawValue: FD_OOB)
+    /// FD_ACCEPT: a connection to accept.
     public static let accept = NetworkEvents(rawValue: FD_ACCEPT)
+    /// FD_CONNECT: a non-blocking connect ended (with its error, if it failed).
     public static let connect = NetworkEvents(rawValue: FD_CONNECT)
+    /// FD_CLOSE: the connection was closed (after all data was read, for a graceful close).
     public static let close = NetworkEvents(rawValue: FD_CLOSE)
+    /// FD_QOS: the socket's quality of service changed.
     public static let qos = NetworkEvents(rawValue: FD_QOS)
-    public static let groupQos = NetworkEvents(rawValue: FD_GROUP_QOS)
+    /// FD_GROUP_QOS: the socket group's quality of service changed.
+    public static let groupQOS = NetworkEvents(rawValue: FD_GROUP_QOS)
 
     static let names: [(NetworkEvents, String)] = [
         (.read, "FD_READ"), (.write, "FD_WRITE"), (.outOfBand, "FD_OOB"), (.accept, "FD_ACCEPT"),
-        (.connect, "FD_CONNECT"), (.close, "FD_CLOSE"), (.qos, "FD_QOS"), (.groupQos, "FD_GROUP_QOS"),
+        (.connect, "FD_CONNECT"), (.close, "FD_CLOSE"), (.qos, "FD_QOS"), (.groupQOS, "FD_GROUP_QOS"),
     ]
 
     /// "FD_READ|FD_CLOSE", or "0".
@@ -43,6 +53,7 @@ public struct NetworkEventRecord: Hashable, Sendable, CustomStringConvertible {
         return WSAError(code: errors[bit])
     }
 
+    /// The events and their errors, e.g. `FD_CONNECT FD_CONNECT:WSAECONNREFUSED`.
     public var description: String {
         var text = events.description
         for (e, name) in NetworkEvents.names where events.contains(e) {
@@ -67,12 +78,12 @@ public final class Event: @unchecked Sendable {
 
     deinit { _ = provider.host.closeEvent(handle) }
 
-    /// WSASetEvent.
+    /// WSASetEvent: signals the event (it stays signalled until reset).
     public func set() throws(WSAError) {
         if provider.host.setEvent(handle) == 0 { throw provider.lastHostError(or: .invalidHandle) }
     }
 
-    /// WSAResetEvent.
+    /// WSAResetEvent: back to not signalled.
     public func reset() throws(WSAError) {
         if provider.host.resetEvent(handle) == 0 { throw provider.lastHostError(or: .invalidHandle) }
     }
@@ -89,12 +100,14 @@ public final class Event: @unchecked Sendable {
         try Event.wait(for: [self], all: false, timeout: timeout, alertable: alertable)
     }
 
-    /// WSAWaitForMultipleEvents on up to 64 events: the index of a signalled
-    /// one (any), or 0 when `all` and all are signalled.
+    /// WSAWaitForMultipleEvents on up to 64 events (of one library): the
+    /// index of a signalled one (any), or 0 when `all` and all are
+    /// signalled; see ``wait(timeout:alertable:)``. No events, or more than
+    /// 64, is WSA_INVALID_PARAMETER.
     @discardableResult
     public static func wait(for events: [Event], all: Bool = false, timeout: UInt32? = nil,
                             alertable: Bool = false) throws(WSAError) -> WaitResult {
-        guard let first = events.first else { throw .invalidParameter }
+        guard let first = events.first, events.count <= Int(WSA_MAXIMUM_WAIT_EVENTS) else { throw .invalidParameter }
         var handles: [WSAEVENT?] = events.map { $0.handle }
         let status = handles.withUnsafeMutableBufferPointer { h in
             first.provider.host.waitForMultipleEvents(DWORD(h.count), h.baseAddress, all ? 1 : 0,
@@ -143,9 +156,13 @@ public final class MessageWindow: @unchecked Sendable {
 
     /// WS2GetMessage: the next message, in the order posted, or nil when
     /// `timeout` milliseconds pass first (nil waits forever).
-    public func getMessage(timeout: UInt32? = nil) -> Message? {
+    public func nextMessage(timeout: UInt32? = nil) throws(WSAError) -> Message? {
         var msg = WS2MSG()
-        guard provider.host.getMessage(&msg, handle, timeout ?? WSA_INFINITE) != 0 else { return nil }
+        guard provider.host.getMessage(&msg, handle, timeout ?? WSA_INFINITE) != 0 else {
+            let error = provider.lastHostError(or: .waitTimedOut)
+            if error == .waitTimedOut { return nil }
+            throw error
+        }
         let lParam = UInt32(truncatingIfNeeded: msg.lParam)
         let error = Int32(lParam >> 16)
         return Message(message: msg.message, socket: SOCKET(truncatingIfNeeded: msg.wParam),

@@ -10,7 +10,9 @@ import CWS2SPI
 /// let size = try socket.option(.receiveBuffer)
 /// ```
 public struct SocketOption<Value>: Sendable {
+    /// The level (`SOL_SOCKET`, `IPPROTO_TCP`), Winsock's number.
     public let level: Int32
+    /// The option (`SO_REUSEADDR`, `TCP_NODELAY`, …), Winsock's number.
     public let name: Int32
     let size: Int
     let encode: @Sendable (Value, UnsafeMutableRawBufferPointer) -> Void
@@ -72,6 +74,7 @@ public struct Linger: Hashable, Sendable {
     /// l_linger: seconds; 0 with `enabled` resets the connection on close.
     public var seconds: UInt16
 
+    /// A linger setting: `enabled` with `seconds` of waiting for unsent data on close.
     public init(enabled: Bool, seconds: UInt16) {
         self.enabled = enabled
         self.seconds = seconds

@@ -5,9 +5,12 @@ import Synchronization
 
 /// A Winsock SPI version: major in the low byte, minor in the high byte of a WORD.
 public struct SPIVersion: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The major version (the low byte of the WORD).
     public var major: UInt8
+    /// The minor version (the high byte of the WORD).
     public var minor: UInt8
 
+    /// The version `major.minor`.
     public init(_ major: UInt8, _ minor: UInt8) {
         self.major = major
         self.minor = minor
@@ -21,7 +24,9 @@ public struct SPIVersion: Hashable, Comparable, Sendable, CustomStringConvertibl
     /// 2.0, the version of the SPI draft.
     public static let v2_0 = SPIVersion(2, 0)
 
+    /// `major.minor`, e.g. `2.0`.
     public var description: String { "\(major).\(minor)" }
+    /// Orders by major, then minor version.
     public static func < (a: SPIVersion, b: SPIVersion) -> Bool { (a.major, a.minor) < (b.major, b.minor) }
 }
 
@@ -49,14 +54,14 @@ public enum WaitResult: Hashable, Sendable {
 /// reference going away) is its `WSPCleanup`. Sockets, events and windows
 /// keep their provider alive. The last clean-up of a library closes every
 /// socket it still has (RULINGS §3).
-public final class Provider: @unchecked Sendable {
+public final class Provider: @unchecked Sendable, CustomStringConvertible {
     /// The library, as it was opened (a path, or a name for the dynamic linker).
     public let path: String
     /// The negotiated version (wVersion): min(requested, highest supported).
     public let version: SPIVersion
     /// The highest version the provider supports (wHighVersion).
     public let highVersion: SPIVersion
-    /// szDescription: the provider's description of itself.
+    /// szDescription: the provider's description of itself (also what `print(provider)` shows).
     public let description: String
     /// szSystemStatus.
     public let systemStatus: String
@@ -110,11 +115,16 @@ public final class Provider: @unchecked Sendable {
     public var isStarted: Bool { started.load(ordering: .acquiring) }
 
     /// WSPCleanup: undoes this provider's start-up. Called by `deinit` when
-    /// not called before; a second call does nothing.
+    /// not called before; a second call does nothing. When it fails (e.g.
+    /// WSAEINPROGRESS from inside a blocking hook) the provider stays
+    /// started, and a later call or `deinit` tries again.
     public func cleanup() throws(WSAError) {
         guard started.exchange(false, ordering: .acquiringAndReleasing) else { return }
         var err: Int32 = 0
-        if spi.cleanup(nil, 0, &err) != 0 { throw WSAError(code: err) }
+        if spi.cleanup(nil, 0, &err) != 0 {
+            started.store(true, ordering: .releasing)
+            throw WSAError(code: err)
+        }
     }
 
     deinit {
@@ -197,41 +207,6 @@ public final class Provider: @unchecked Sendable {
         let code = host.getLastError()
         return code == 0 ? fallback : WSAError(code: code)
     }
-
-    // MARK: blocking hooks (RULINGS §5)
-
-    /// WSPSetBlockingHook32: installs `hook` for the calling thread; the
-    /// provider calls it repeatedly while a blocking call of this thread
-    /// waits. Returns the hook it replaced (nil if there was none): keep it
-    /// to reinstall it later, or drop it to free it.
-    @discardableResult
-    public func setBlockingHook(_ hook: BlockingHook) throws(WSAError) -> BlockingHook? {
-        try library.blockingHooks.install(hook, spi: spi)
-    }
-
-    /// Installs a closure as the calling thread's blocking hook (see ``setBlockingHook(_:)-(BlockingHook)``).
-    /// The closure returns true to be called again at once, false to let the provider wait.
-    @discardableResult
-    public func setBlockingHook(_ body: @escaping () -> Bool) throws(WSAError) -> BlockingHook? {
-        try setBlockingHook(BlockingHook(body))
-    }
-
-    /// WSPUnhookBlockingHook32: removes the calling thread's hook; the
-    /// provider's copy of the closure is freed unless the caller kept it.
-    /// Unhook before a thread ends: a hook still installed when its thread
-    /// exits is kept (never called again) until the process ends.
-    public func unhookBlockingHook() throws(WSAError) {
-        try library.blockingHooks.unhook(spi: spi)
-    }
-
-    /// WSPIsBlocking32: true while a blocking call of this thread is in progress (inside its hook).
-    public var isBlocking: Bool { spi.isBlocking() != 0 }
-
-    /// WSPCancelBlockingCall32: from inside a hook, ends the thread's blocking call with WSAEINTR.
-    public func cancelBlockingCall() throws(WSAError) {
-        var err: Int32 = 0
-        if spi.cancelBlockingCall(&err) != 0 { throw WSAError(code: err) }
-    }
 }
 
 /// The text of a NUL-terminated char array.
@@ -242,6 +217,8 @@ func cString(_ raw: UnsafeRawBufferPointer) -> String {
 
 /// Stream (TCP) or datagram (UDP), Winsock's numbers.
 public enum SocketType: Int32, Sendable {
-    case stream = 1      // SOCK_STREAM
-    case datagram = 2    // SOCK_DGRAM
+    /// SOCK_STREAM: a TCP connection.
+    case stream = 1
+    /// SOCK_DGRAM: UDP datagrams.
+    case datagram = 2
 }

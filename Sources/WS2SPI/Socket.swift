@@ -18,16 +18,15 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
     public let provider: Provider
     /// The SOCKET handle (what a ``MessageWindow/Message`` names).
     public let handle: SOCKET
+    /// Stream (TCP) or datagram (UDP).
     public let type: SocketType
     /// Created with WSA_FLAG_OVERLAPPED: overlapped calls allowed, plain calls non-blocking.
     public let isOverlapped: Bool
 
-    struct State {
-        var closed = false
-        /// The closure of the current WSPCallbackSelect16 selection.
-        var selectCallback: FFICallback?
-    }
-    let state = Mutex(State())
+    private enum Life { case open, closing, closed }
+    private let life = Mutex(Life.open)
+    /// The notification selection and the closure of a callback selection.
+    let selection = Selection()
 
     init(provider: Provider, handle: SOCKET, type: SocketType, overlapped: Bool) {
         self.provider = provider
@@ -38,8 +37,11 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
 
     deinit { try? close() }
 
+    /// `Socket(handle, type)`.
     public var description: String { "Socket(\(handle), \(type))" }
+    /// Identity: two `Socket` objects are equal only if they are the same object.
     public static func == (a: Socket, b: Socket) -> Bool { a === b }
+    /// Hashes the object's identity.
     public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 
     var spi: SPIEntryPoints { provider.spi }
@@ -53,33 +55,35 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
 
     // MARK: life cycle
 
+    /// True once ``close()`` succeeded (or the provider no longer knew the socket).
+    public var isClosed: Bool { life.withLock { $0 == .closed } }
+
     /// WSPCloseSocket. A callback selection is cancelled first, so that its
-    /// closure is not running when it is freed. Closing twice does nothing.
+    /// closure is not running when it is freed; pending overlapped
+    /// operations end with WSA_OPERATION_ABORTED. Closing a closed socket
+    /// does nothing. When the provider refuses (e.g. WSAEWOULDBLOCK for a
+    /// lingering close of a non-blocking socket), the socket stays open and
+    /// may be closed again; `deinit` closes it otherwise.
     public func close() throws(WSAError) {
-        let (wasClosed, hadCallback) = state.withLock { s -> (Bool, Bool) in
-            let result = (s.closed, s.selectCallback != nil)
-            s.closed = true
-            return result
+        let proceed = life.withLock { life -> Bool in
+            guard life == .open else { return false }
+            life = .closing
+            return true
         }
-        if wasClosed { return }
-        if hadCallback {
-            var err: Int32 = 0
-            // Returns once no callback of the selection is in flight (RULINGS §7).
-            _ = spi.callbackSelect(handle, nil, 0, 0, &err)
-        }
+        guard proceed else { return }
+        if selection.hasCallback { try? cancelSelection() }
         var err: Int32 = 0
         let status = spi.closeSocket(handle, &err)
-        let callback = state.withLock { s -> FFICallback? in
-            defer { s.selectCallback = nil }
-            return s.selectCallback
-        }
-        _ = callback   // freed here, outside the lock
+        // WSAENOTSOCK: the provider has closed it already (its last WSPCleanup).
+        let closed = status == 0 || err == WSAENOTSOCK
+        life.withLock { $0 = closed ? .closed : .open }
+        OrphanedOperations.sweep()
         if status != 0 { throw WSAError(code: err) }
     }
 
     // MARK: addresses, connections
 
-    /// WSPBind.
+    /// WSPBind: gives the socket a local address (port 0: any free port).
     public func bind(_ address: SocketAddress) throws(WSAError) {
         let (status, err) = address.withWinsock { sa, len -> (Int32, Int32) in
             var err: Int32 = 0
@@ -93,7 +97,9 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
         try check { spi.listen(handle, backlog, $0) }
     }
 
-    /// WSPConnect (no connect data, no QOS, no group).
+    /// WSPConnect (no connect data, no QOS, no group). A non-blocking
+    /// socket throws WSAEWOULDBLOCK and completes in the background (watch
+    /// for writability or FD_CONNECT).
     public func connect(to address: SocketAddress) throws(WSAError) {
         let (status, err) = address.withWinsock { sa, len -> (Int32, Int32) in
             var err: Int32 = 0
@@ -141,15 +147,15 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
         return (Socket(provider: provider, handle: s, type: type, overlapped: isOverlapped), peer)
     }
 
-    /// WSPShutdown.
+    /// WSPShutdown: ends receiving, sending or both.
     public func shutdown(_ how: ShutdownDirection) throws(WSAError) {
         try check { spi.shutdown(handle, how.rawValue, $0) }
     }
 
-    /// WSPGetSockName.
+    /// WSPGetSockName: the local address.
     public func localAddress() throws(WSAError) -> SocketAddress { try name(spi.getSockName) }
 
-    /// WSPGetPeerName.
+    /// WSPGetPeerName: the connected peer's address.
     public func peerAddress() throws(WSAError) -> SocketAddress { try name(spi.getPeerName) }
 
     private func name(_ call: WSPNameFn) throws(WSAError) -> SocketAddress {
@@ -199,9 +205,10 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
         return Int(got)
     }
 
-    /// WSPRecv of at most `maxLength` bytes; empty when a stream's peer closed gracefully.
+    /// WSPRecv of at most `maxLength` bytes; empty when a stream's peer
+    /// closed gracefully. A negative or larger than 2 GiB `maxLength` is WSAEINVAL.
     public func recv(maxLength: Int = 65536, flags: MessageFlags = []) throws(WSAError) -> [UInt8] {
-        guard maxLength >= 0 else { throw .invalidArgument }
+        guard maxLength >= 0, maxLength <= Int(Int32.max) else { throw .invalidArgument }
         var bytes = [UInt8](repeating: 0, count: maxLength)
         let result: Result<Int, WSAError> = bytes.withUnsafeMutableBytes { buffer in
             do throws(WSAError) { return .success(try recv(into: buffer, flags: flags)) } catch { return .failure(error) }
@@ -210,9 +217,10 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
         return bytes
     }
 
-    /// WSPSendTo: one datagram to `address` (or data on a connected socket).
+    /// WSPSendTo: one datagram to `address` (or data on a connected stream
+    /// socket, where the address is ignored); returns the bytes sent.
     @discardableResult
-    public func sendTo(_ bytes: [UInt8], address: SocketAddress, flags: MessageFlags = []) throws(WSAError) -> Int {
+    public func send(_ bytes: [UInt8], to address: SocketAddress, flags: MessageFlags = []) throws(WSAError) -> Int {
         var sent: DWORD = 0
         var err: Int32 = 0
         var sa = address.winsock
@@ -226,10 +234,11 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
         return Int(sent)
     }
 
-    /// WSPRecvFrom: one datagram of at most `maxLength` bytes and its sender.
-    /// A longer datagram is truncated and throws WSAEMSGSIZE.
-    public func recvFrom(maxLength: Int = 65536, flags: MessageFlags = []) throws(WSAError) -> (bytes: [UInt8], from: SocketAddress?) {
-        guard maxLength >= 0 else { throw .invalidArgument }
+    /// WSPRecvFrom: one datagram of at most `maxLength` bytes and its sender
+    /// (nil when it is not an IPv4 address). A longer datagram is truncated
+    /// and throws WSAEMSGSIZE. A negative or larger than 2 GiB `maxLength` is WSAEINVAL.
+    public func recvFrom(maxLength: Int = 65536, flags: MessageFlags = []) throws(WSAError) -> (bytes: [UInt8], sender: SocketAddress?) {
+        guard maxLength >= 0, maxLength <= Int(Int32.max) else { throw .invalidArgument }
         var bytes = [UInt8](repeating: 0, count: maxLength)
         var sa = WS_sockaddr_in()
         var len = SocketAddress.length
@@ -265,27 +274,36 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
     }
 
     /// WSPIoctlSocket(SIOCATMARK): true when no out-of-band data is waiting to be read.
-    public func atOutOfBandMark() throws(WSAError) -> Bool {
+    public func isAtOutOfBandMark() throws(WSAError) -> Bool {
         var arg: WS_u_long = 0
         try check { spi.ioctlSocket(handle, Int32(bitPattern: UInt32(WS_SIOCATMARK)), &arg, $0) }
         return arg != 0
     }
 }
 
-/// SD_RECEIVE, SD_SEND, SD_BOTH.
+/// Which direction ``Socket/shutdown(_:)`` ends.
 public enum ShutdownDirection: Int32, Sendable {
+    /// SD_RECEIVE: no more receives.
     case receive = 0
+    /// SD_SEND: no more sends (a stream's peer reads end of file).
     case send = 1
+    /// SD_BOTH: neither.
     case both = 2
 }
 
-/// MSG_OOB, MSG_PEEK, MSG_DONTROUTE, MSG_PARTIAL.
+/// The flags of send and receive calls: MSG_OOB, MSG_PEEK, MSG_DONTROUTE, MSG_PARTIAL.
 public struct MessageFlags: OptionSet, Hashable, Sendable {
+    /// The MSG_* bits.
     public let rawValue: Int32
+    /// Flags from MSG_* bits.
     public init(rawValue: Int32) { self.rawValue = rawValue }
+    /// MSG_OOB: send or receive out-of-band data.
     public static let outOfBand = MessageFlags(rawValue: WS_MSG_OOB)
+    /// MSG_PEEK: receive without removing the data from the queue.
     public static let peek = MessageFlags(rawValue: WS_MSG_PEEK)
+    /// MSG_DONTROUTE: send without routing (the provider may ignore it).
     public static let dontRoute = MessageFlags(rawValue: WS_MSG_DONTROUTE)
+    /// MSG_PARTIAL: the message is (or was received as) a part of a larger one.
     public static let partial = MessageFlags(rawValue: WS_MSG_PARTIAL)
 }
 

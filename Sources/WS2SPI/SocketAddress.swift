@@ -12,6 +12,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     /// The port; 0 asks `bind` for any free port.
     public var port: UInt16
 
+    /// The address `host` (host byte order) and `port`.
     public init(host: UInt32, port: UInt16) {
         self.host = host
         self.port = port

@@ -72,14 +72,7 @@ func row(_ label: String, _ value: String) {
 /// A provider library opened with dlopen (never closed: the process ends soon).
 struct Library {
     /// The SPI entry points of the draft (§3), all of which a provider exports.
-    static let entryPoints = [
-        "WSPAccept", "WSPAsyncSelect32", "WSPBind", "WSPCallbackSelect16", "WSPCancelBlockingCall32",
-        "WSPCleanup", "WSPCloseSocket", "WSPConnect", "WSPEnumNetworkEvents", "WSPEventSelect",
-        "WSPGetPeerName", "WSPGetSockName", "WSPGetSockOpt", "WSPIoctlSocket", "WSPIsBlocking32",
-        "WSPListen", "WSPRecv", "WSPRecvFrom", "WSPSelect", "WSPSend", "WSPSendTo",
-        "WSPSetBlockingHook32", "WSPSetSockOpt", "WSPShutdown", "WSPSocket", "WSPStartup",
-        "WSPUnhookBlockingHook32",
-    ]
+    static var entryPoints: [String] { ProviderEntryPoints.names }
 
     let path: String
     let handle: UnsafeMutableRawPointer

@@ -20,13 +20,27 @@ struct Remove: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let file = catalog.file
-            let removed: ProviderRecord
-            if let id = UInt32(provider), try file.read().provider(id: id) != nil {
-                removed = try file.remove(id: id, lockTimeout: lock.duration)
-            } else {
-                removed = try file.remove(name: provider, lockTimeout: lock.duration)
-            }
+            let removed = try remove(from: file)
             say("removed '\(removed.name)' (id \(removed.id.map(String.init) ?? "-")) from \(file.path)")
+        }
+    }
+
+    /// An id first, else a name; each attempt is one locked update (no
+    /// read-then-remove race with other installers).
+    func remove(from file: CatalogFile) throws -> ProviderRecord {
+        if let id = UInt32(provider) {
+            switch Result(catching: { () throws(CatalogError) in try file.remove(id: id, lockTimeout: lock.duration) }) {
+            case .success(let record): return record
+            case .failure(.unknownProvider): break
+            case .failure(let error): throw error
+            }
+        }
+        switch Result(catching: { () throws(CatalogError) in try file.remove(name: provider, lockTimeout: lock.duration) }) {
+        case .success(let record): return record
+        case .failure(.unknownProvider):
+            let what = UInt32(provider) == nil ? "named '\(provider)'" : "with id or name '\(provider)'"
+            throw Failure("no installed provider \(what) in \(file.path)", status: Failure.refused)
+        case .failure(let error): throw error
         }
     }
 }

@@ -94,7 +94,8 @@ struct Example: ParsableCommand {
                     throw ExampleError("no echo of message \(i) within 5 s")
                 }
             }
-            let bytes = try echo!.get()
+            guard let echo else { throw ExampleError("no echo of message \(i)") }
+            let bytes = try echo.get()
             guard bytes == message else { throw ExampleError("message \(i) came back as \(bytes.count) other bytes") }
             print("client: overlapped recv completed with \(bytes.count) bytes: \"\(String(decoding: bytes, as: UTF8.self))\"")
         }

@@ -2,6 +2,7 @@
 // temporary files, and WSAEnumProtocols' buffer layout (CatalogC).
 import XCTest
 import Glibc
+import Synchronization
 import CWS2SPI
 @testable import WS2Catalog
 
@@ -101,6 +102,40 @@ final class CatalogFileTests: XCTestCase {
         close(open(stale, O_CREAT | O_WRONLY, 0o644))
         _ = try file.install(name: "b", path: "/b.so", protocols: [TCPIPProtocols.tcp], lockTimeout: .seconds(1))
         XCTAssertNotEqual(access(stale, F_OK), 0)
+        XCTAssertEqual(try file.read().providers.map(\.name), ["a", "b"])
+    }
+
+    /// A waiter whose lock file was unlinked (and replaced) while it waited
+    /// locks the file the path names now: the lock on the old inode
+    /// serialises nothing.
+    func testLockOnAnUnlinkedLockFileIsNotTrusted() throws {
+        let file = CatalogFile(path: path)
+        _ = try file.install(name: "a", path: "/a.so", protocols: [TCPIPProtocols.tcp])
+        let lockPath = path + ".lock"
+        let old = open(lockPath, O_RDWR)
+        XCTAssertEqual(flock(old, LOCK_EX), 0)
+        final class Time: Sendable { let value = Atomic<Int64>(0) }
+        let time = Time()
+        let waiter = Thread {
+            do {
+                _ = try file.install(name: "b", path: "/b.so", protocols: [TCPIPProtocols.tcp], lockTimeout: .seconds(10))
+            } catch {
+                XCTFail("\(error)")
+            }
+            time.value.store(monotonicNanoseconds(), ordering: .sequentiallyConsistent)
+        }
+        waiter.start()
+        usleep(100_000)                       // the waiter is blocked on the old inode
+        XCTAssertEqual(unlink(lockPath), 0)   // a holder replaces the lock file ...
+        let new = open(lockPath, O_RDWR | O_CREAT, 0o644)
+        XCTAssertEqual(flock(new, LOCK_EX), 0)
+        close(old)                            // ... and lets go of the old one
+        let released = monotonicNanoseconds()
+        usleep(300_000)
+        XCTAssertEqual(time.value.load(ordering: .sequentiallyConsistent), 0, "installed under the new file's lock")
+        close(new)
+        while time.value.load(ordering: .sequentiallyConsistent) == 0 { usleep(1000) }
+        XCTAssertGreaterThanOrEqual(time.value.load(ordering: .sequentiallyConsistent) - released, 300_000_000)
         XCTAssertEqual(try file.read().providers.map(\.name), ["a", "b"])
     }
 

@@ -33,6 +33,12 @@ final class LoadTests: XCTestCase {
         }
     }
 
+    func testEveryNameOfTheEntryPointListHasItsField() throws {
+        let p = try loadProvider()
+        XCTAssertEqual(Mirror(reflecting: p.spi).children.count, ProviderEntryPoints.names.count)
+        XCTAssertEqual(ProviderEntryPoints.names.count, 27)
+    }
+
     func testEntryPointsComeFromTheLoadedLibrary() throws {
         // This test process also links the provider's Swift modules (other
         // test targets); the module must still call the library it loaded.
@@ -52,10 +58,11 @@ final class LoadTests: XCTestCase {
             XCTAssertEqual(path, "/nonexistent/libnothing.so")
             XCTAssertFalse(reason.isEmpty)
         }
-        // A real shared object that is no provider: libffi has no WSPStartup.
+        // A real shared object that is no provider: libffi exports no WSP
+        // entry point; the first of the package's list is named.
         XCTAssertThrowsError(try Provider.load(path: "libffi.so.8")) { error in
-            XCTAssertEqual(error as? ProviderLoadError, .missingEntryPoint(path: "libffi.so.8", name: "WSPStartup"))
-            XCTAssertTrue("\(error)".contains("WSPStartup"))
+            XCTAssertEqual(error as? ProviderLoadError, .missingEntryPoint(path: "libffi.so.8", name: ProviderEntryPoints.names[0]))
+            XCTAssertEqual("\(error)", "libffi.so.8 does not export WSPAccept")
         }
     }
 
@@ -111,7 +118,8 @@ final class WSAErrorTests: XCTestCase {
     /// Every error code of ws2spi.h, by its C macro, with its C name.
     static let headerCodes: [(Int32, String)] = [
         (Int32(WSA_INVALID_HANDLE), "WSA_INVALID_HANDLE"), (Int32(WSA_NOT_ENOUGH_MEMORY), "WSA_NOT_ENOUGH_MEMORY"),
-        (Int32(WSA_INVALID_PARAMETER), "WSA_INVALID_PARAMETER"), (Int32(WSA_OPERATION_ABORTED), "WSA_OPERATION_ABORTED"),
+        (Int32(WSA_INVALID_PARAMETER), "WSA_INVALID_PARAMETER"), (Int32(WSA_WAIT_TIMEOUT), "WSA_WAIT_TIMEOUT"),
+        (Int32(WSA_OPERATION_ABORTED), "WSA_OPERATION_ABORTED"),
         (Int32(WSA_IO_INCOMPLETE), "WSA_IO_INCOMPLETE"), (Int32(WSA_IO_PENDING), "WSA_IO_PENDING"),
         (WSAEINTR, "WSAEINTR"), (WSAEBADF, "WSAEBADF"), (WSAEACCES, "WSAEACCES"), (WSAEFAULT, "WSAEFAULT"),
         (WSAEINVAL, "WSAEINVAL"), (WSAEMFILE, "WSAEMFILE"), (WSAEWOULDBLOCK, "WSAEWOULDBLOCK"),

@@ -62,10 +62,10 @@ final class NotificationTests: XCTestCase {
         let (l, address) = try listener(p)
         let wmSocket: UInt32 = 0x8001
         try l.asyncSelect(window, message: wmSocket, events: [.accept])
-        XCTAssertNil(window.getMessage(timeout: 0))
+        XCTAssertNil(try window.nextMessage(timeout: 0))
         let c = try p.socket(.stream)
         try c.connect(to: address)
-        let m = try XCTUnwrap(window.getMessage(timeout: 3000))
+        let m = try XCTUnwrap(try window.nextMessage(timeout: 3000))
         XCTAssertEqual(m.message, wmSocket)
         XCTAssertEqual(m.socket, l.handle)
         XCTAssertEqual(m.event, .accept)
@@ -76,7 +76,7 @@ final class NotificationTests: XCTestCase {
         try c.send([1, 2, 3])
         var read: MessageWindow.Message?
         for _ in 0..<5 {
-            guard let next = window.getMessage(timeout: 3000) else { break }
+            guard let next = try window.nextMessage(timeout: 3000) else { break }
             if next.socket == s.handle { read = next; break }
         }
         XCTAssertEqual(read?.event, .read)

@@ -2,6 +2,7 @@
 // ioctls, select, shutdown, close from another thread.
 import XCTest
 import Glibc
+import Synchronization
 @testable import WS2SPI
 
 final class SocketTests: XCTestCase {
@@ -56,16 +57,16 @@ final class SocketTests: XCTestCase {
         try b.bind(.loopback())
         let aAddress = try a.localAddress(), bAddress = try b.localAddress()
         XCTAssertEqual(try a.option(.socketType), 2)
-        XCTAssertEqual(try a.sendTo(Array("ping".utf8), address: bAddress), 4)
+        XCTAssertEqual(try a.send(Array("ping".utf8), to: bAddress), 4)
         let (bytes, from) = try b.recvFrom()
         XCTAssertEqual(bytes, Array("ping".utf8))
         XCTAssertEqual(from, aAddress)
-        XCTAssertEqual(try b.sendTo(Array("pong!".utf8), address: aAddress), 5)
+        XCTAssertEqual(try b.send(Array("pong!".utf8), to: aAddress), 5)
         let reply = try a.recvFrom()
         XCTAssertEqual(reply.bytes, Array("pong!".utf8))
-        XCTAssertEqual(reply.from, bAddress)
+        XCTAssertEqual(reply.sender, bAddress)
         // A datagram longer than the buffer: truncated, WSAEMSGSIZE.
-        try a.sendTo(Array(repeating: 7, count: 100), address: bAddress)
+        try a.send(Array(repeating: 7, count: 100), to: bAddress)
         XCTAssertThrowsError(try b.recvFrom(maxLength: 10)) { XCTAssertEqual($0 as? WSAError, .messageSize) }
         // Connected datagram socket: send/recv with the default peer.
         try a.connect(to: bAddress)
@@ -104,7 +105,7 @@ final class SocketTests: XCTestCase {
         XCTAssertEqual(try s.availableBytes(), 0)
         try c.send(Array(repeating: 1, count: 10))
         XCTAssertTrue(eventually { (try? s.availableBytes()) == 10 })
-        XCTAssertTrue(try s.atOutOfBandMark())
+        XCTAssertTrue(try s.isAtOutOfBandMark())
         XCTAssertEqual(try s.recv(maxLength: 4, flags: .peek).count, 4)
         XCTAssertEqual(try s.recv().count, 10)
         try s.setNonBlocking(false)
@@ -128,10 +129,13 @@ final class SocketTests: XCTestCase {
         let p = try loadProvider()
         let (c, s) = try connectedPair(p)
         defer { withExtendedLifetime(c) {} }   // the peer stays open
+        let started = Atomic<Bool>(false)
         let reader = Thread { () -> WSAError? in
+            started.store(true, ordering: .releasing)
             do { _ = try s.recv(); return nil } catch { return error as? WSAError }
         }
-        usleep(100_000)
+        XCTAssertTrue(eventually { started.load(ordering: .acquiring) })
+        usleep(100_000)   // into the blocking recv
         try s.close()
         XCTAssertEqual(reader.join(), WSAError.interrupted)
     }

@@ -206,9 +206,11 @@ TEST(hook_returning_true_is_called_again_at_once) {
     CHECK_EQ(n, 1);
     CHECK(ncalls > 200);
     /* The 200 TRUE answers came back to back: no wait of the provider's
-     * between them (a single 9 ms poll would exceed this). */
-    double burst = (call_times[199] - call_times[0]) * 1e3;
-    if (burst > 8.0) harness_fail(__FILE__, __LINE__, "200 TRUE-returning calls took %.1f ms", burst);
+     * between them. A poll slice between two calls would make a gap of
+     * about 9 ms; being preempted by other load may make one or two. */
+    int slow_gaps = 0;
+    for (int i = 1; i < 200; i++) slow_gaps += (call_times[i] - call_times[i - 1]) * 1e3 > 5.0;
+    if (slow_gaps > 2) harness_fail(__FILE__, __LINE__, "%d of 199 gaps between TRUE-returning calls over 5 ms", slow_gaps);
     t_cleanup();
 }
 
@@ -247,6 +249,11 @@ static BOOL probing_hook(void) {
     NOTE(WSPSelect(0, &r, NULL, NULL, &tv, &err));
     NOTE(WSPListen(spare_sock, 5, &err));
     NOTE(WSPCleanup(NULL, 0, &err));
+    {   /* WSPStartup returns its error code */
+        WSADATA d;
+        int code = WSPStartup(0x0202, &d);
+        note(code == 0 ? 0 : SOCKET_ERROR, code);
+    }
     err = 0;
     cancel_rc = WSPCancelBlockingCall32(&err);
     cancel_err = err;
@@ -269,7 +276,7 @@ TEST(spi_calls_inside_hook_fail_with_inprogress) {
     CHECK_EQ(recv_some(s, buf, sizeof buf, &n, &err), SOCKET_ERROR);
     CHECK_EQ(err, WSAEINTR);
     CHECK_EQ(inhook_isblocking, TRUE);
-    CHECK_EQ(ninproc, 9);
+    CHECK_EQ(ninproc, 10);
     for (int i = 0; i < ninproc; i++) {
         if (inproc_rc[i] != SOCKET_ERROR || inproc[i] != WSAEINPROGRESS)
             harness_fail(__FILE__, __LINE__, "call %d from the hook: rc %d, error %d (want WSAEINPROGRESS)",
@@ -288,6 +295,8 @@ TEST(spi_calls_inside_hook_fail_with_inprogress) {
     /* Outside the hook the same calls work again. */
     CHECK_OK(WSPUnhookBlockingHook32(lpErrno));
     t_cleanup();
+    /* The start-up from the hook was not counted: one clean-up ended it. */
+    CHECK_WSA(WSPCloseSocket(s, lpErrno), WSANOTINITIALISED);
 }
 
 /* ---- cancelling ---- */
@@ -694,6 +703,62 @@ TEST(cancel_from_other_thread_is_einval) {
     CHECK_EQ(h.rc, 0);
     CHECK_EQ(h.n, 1);
     CHECK(ncalls >= 5);
+    t_cleanup();
+}
+
+/* Two threads in hooked blocking calls: one hook cancels its own call,
+ * which ends with WSAEINTR; the other thread's call goes on, its hook still
+ * called, and completes with the data sent afterwards. */
+static int canceller_calls, keeper_calls, keeper_calls_at_cancel = -1;
+static BOOL cancelling_hook(void) {
+    if (++canceller_calls == 3) {
+        int err = 0;
+        WSPCancelBlockingCall32(&err);
+        keeper_calls_at_cancel = __atomic_load_n(&keeper_calls, __ATOMIC_SEQ_CST);
+    }
+    return FALSE;
+}
+static BOOL keeping_hook(void) {
+    if (!WSPIsBlocking32()) __atomic_add_fetch(&not_blocking_inside, 1, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&keeper_calls, 1, __ATOMIC_SEQ_CST);
+    return FALSE;
+}
+struct two { SOCKET s; LPBLOCKINGPROC hook; int delay_ms; int rc, err; DWORD n; double t_done; };
+static void *two_main(void *p) {
+    struct two *t = p;
+    t_sleep_ms(t->delay_ms);
+    set_hook(t->hook);
+    char buf[8];
+    t->rc = recv_some(t->s, buf, sizeof buf, &t->n, &t->err);
+    t->t_done = t_now();
+    return NULL;
+}
+
+TEST(cancel_on_one_thread_leaves_the_others_call) {
+    t_startup();
+    SOCKET c1, s1, c2, s2;
+    t_tcp_pair(&c1, &s1);
+    t_tcp_pair(&c2, &s2);
+    struct two keeper = { s2, keeping_hook, 0, 99, 0, 0, 0 };
+    struct two canceller = { s1, cancelling_hook, 50, 99, 0, 0, 0 };
+    pthread_t tk, tc;
+    CHECK_EQ(pthread_create(&tk, NULL, two_main, &keeper), 0);
+    CHECK_EQ(pthread_create(&tc, NULL, two_main, &canceller), 0);
+    pthread_join(tc, NULL);
+    CHECK_EQ(canceller.rc, SOCKET_ERROR);
+    CHECK_EQ(canceller.err, WSAEINTR);
+    CHECK(keeper_calls_at_cancel >= 1);   /* the keeper was blocking then */
+    int at_end = __atomic_load_n(&keeper_calls, __ATOMIC_SEQ_CST);
+    t_sleep_ms(100);
+    CHECK(__atomic_load_n(&keeper_calls, __ATOMIC_SEQ_CST) >= at_end + 5);   /* still hooking */
+    CHECK_EQ(keeper.rc, 99);   /* still blocked */
+    CHECK(!WSPIsBlocking32());
+    CHECK_EQ(t_send_all(c2, "k", 1), 0);
+    pthread_join(tk, NULL);
+    CHECK_EQ(keeper.rc, 0);
+    CHECK_EQ(keeper.n, 1);
+    CHECK_EQ(not_blocking_inside, 0);
+    CHECK_EQ(canceller_calls, 3);
     t_cleanup();
 }
 

@@ -184,6 +184,9 @@ TEST(install_errors) {
     CHECK_WSA(WPUInstallProvider("a]b", "/a.so", &p, 1, &id, lpErrno), WSAEINVAL);
     CHECK_WSA(WPUInstallProvider("a\nb", "/a.so", &p, 1, &id, lpErrno), WSAEINVAL);
     CHECK_WSA(WPUInstallProvider("x", "/a\n.so", &p, 1, &id, lpErrno), WSAEINVAL);
+    /* Bytes that are not UTF-8 are refused, not rewritten as other names. */
+    CHECK_WSA(WPUInstallProvider("bad\xff", "/a.so", &p, 1, &id, lpErrno), WSAEINVAL);
+    CHECK_WSA(WPUInstallProvider("x", "/a\xfe.so", &p, 1, &id, lpErrno), WSAEINVAL);
     char *after = slurp(ini);
     CHECK(strcmp(before, after) == 0);
 
@@ -342,6 +345,61 @@ TEST(unusable_catalog) {
     CHECK_EQ(mkdir(missing, 0755), 0);
     setenv("WINSOCK2_INI", missing, 1);
     CHECK_WSA(WPUInstallProvider("x", "/a.so", &p, 1, &id, lpErrno), WSASYSNOTREADY);
+    drop_catalog();
+}
+
+/* A catalog the caller may read but not change is WSAEACCES, for the
+ * directory (no lock file, no temporary file) and for the file itself
+ * (its directory writable, the file not: the rename must not get round
+ * the file's permissions). Reading still works. Runs as an unprivileged
+ * user: root's writes are not refused. */
+static int as_nobody_install(void) {
+    PROTOCOL_INFO p = tcp_info();
+    DWORD id = 0;
+    int err = 0;
+    return WPUInstallProvider("x", "/a.so", &p, 1, &id, &err) == SOCKET_ERROR ? err : 0;
+}
+
+TEST(permission_denied_is_eacces) {
+    new_catalog(NULL);
+    install_tcp("kept");
+    char lock[320];
+    snprintf(lock, sizeof lock, "%s.lock", ini);
+    /* root tests as user 65534 (the files stay root's); anyone else drops
+     * its own write permissions. */
+    int root = geteuid() == 0;
+    CHECK_EQ(chmod(dir, root ? 0755 : 0555), 0);
+    CHECK_EQ(chmod(ini, 0444), 0);
+    CHECK_EQ(chmod(lock, 0444), 0);
+    char *before = slurp(ini);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {   /* the directory and lock file writable, the catalog file not */
+            CHECK_EQ(chmod(dir, 0777), 0);
+            CHECK_EQ(chmod(lock, 0666), 0);
+        }
+        pid_t kid = fork();
+        CHECK(kid >= 0);
+        if (kid == 0) {
+            if (root && (setgid(65534) != 0 || setuid(65534) != 0)) _exit(100);
+            if (as_nobody_install() != WSAEACCES) _exit(1);
+            int err = 0;
+            if (WPUDeinstallProvider(1, &err) != SOCKET_ERROR || err != WSAEACCES) _exit(2);
+            DWORD len = 0;
+            if (WSAEnumProtocols(NULL, NULL, &len) != SOCKET_ERROR || WSAGetLastError() != WSAENOBUFS) _exit(3);
+            _exit(0);
+        }
+        int status;
+        CHECK_EQ(waitpid(kid, &status, 0), kid);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            harness_fail(__FILE__, __LINE__, "pass %d: the unprivileged child ended with status 0x%x", pass, status);
+    }
+    char *after = slurp(ini);
+    CHECK(strcmp(before, after) == 0);
+    DIR *d = opendir(dir);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (strstr(e->d_name, ".tmp.")) harness_fail(__FILE__, __LINE__, "temporary file %s left", e->d_name);
+    closedir(d);
+    free(before); free(after);
     drop_catalog();
 }
 
@@ -519,6 +577,90 @@ TEST(lock_file_is_honoured) {
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     char *text = slurp(ini);
     CHECK_EQ(check_consistent(text), 2);
+    free(text);
+    drop_catalog();
+}
+
+/* fork() while another thread is in the middle of an update. The child
+ * inherits the parent's memory and descriptors in whatever state the update
+ * left them: it must still be able to update the catalog (no in-process
+ * lock it cannot release), and while it lives on with its inherited copy of
+ * the lock file's descriptor, the parent's updates must go on (the lock is
+ * released by unlocking, not only by closing). */
+static volatile int bg_stop;
+static volatile long bg_done;
+
+static void *background_updates(void *arg) {
+    (void)arg;
+    PROTOCOL_INFO p = tcp_info();
+    while (!bg_stop) {
+        DWORD id = 0;
+        int err = 0;
+        if (WPUInstallProvider("bg", "/bg.so", &p, 1, &id, &err) != 0) return (void *)1;
+        if (WPUDeinstallProvider(id, &err) != 0) return (void *)2;
+        __atomic_add_fetch(&bg_done, 1, __ATOMIC_SEQ_CST);
+    }
+    return NULL;
+}
+
+TEST_T(fork_during_updates, 90) {
+    new_catalog(NULL);
+    install_tcp("first");
+    bg_stop = 0;
+    pthread_t bg;
+    CHECK_EQ(pthread_create(&bg, NULL, background_updates, NULL), 0);
+    srand((unsigned)getpid());
+    for (int round = 0; round < 20; round++) {
+        usleep(rand() % 3000);
+        int ready[2], hold[2];
+        CHECK_EQ(pipe(ready), 0);
+        CHECK_EQ(pipe(hold), 0);
+        pid_t kid = fork();
+        CHECK(kid >= 0);
+        if (kid == 0) {
+            alarm(10);   /* a deadlocked child dies, and the parent sees no byte */
+            close(ready[0]);
+            close(hold[1]);
+            char name[32];
+            snprintf(name, sizeof name, "child%d", round);
+            PROTOCOL_INFO p = udp_info();
+            DWORD id = 0;
+            int err = 0;
+            if (WPUInstallProvider(name, "/child.so", &p, 1, &id, &err) != 0) _exit(1);
+            if (write(ready[1], "I", 1) != 1) _exit(2);
+            char c;
+            (void)!read(hold[0], &c, 1);   /* lives on, with its inherited descriptors, until told */
+            _exit(0);
+        }
+        close(ready[1]);
+        close(hold[0]);
+        char c = 0;
+        if (read(ready[0], &c, 1) != 1)
+            harness_fail(__FILE__, __LINE__, "round %d: the child forked during an update could not install", round);
+        /* The child is alive; the parent's thread keeps updating. */
+        long before = __atomic_load_n(&bg_done, __ATOMIC_SEQ_CST);
+        double t0 = t_now();
+        while (__atomic_load_n(&bg_done, __ATOMIC_SEQ_CST) < before + 3 && t_now() - t0 < 3) usleep(1000);
+        if (__atomic_load_n(&bg_done, __ATOMIC_SEQ_CST) < before + 3)
+            harness_fail(__FILE__, __LINE__, "round %d: updates stalled while a forked child lives", round);
+        close(hold[1]);
+        close(ready[0]);
+        int status;
+        CHECK_EQ(waitpid(kid, &status, 0), kid);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            harness_fail(__FILE__, __LINE__, "round %d: child ended with status 0x%x", round, status);
+    }
+    bg_stop = 1;
+    void *r = NULL;
+    pthread_join(bg, &r);
+    CHECK(r == NULL);
+    char *text = slurp(ini);
+    CHECK_EQ(check_consistent(text), 1 + 20);
+    for (int round = 0; round < 20; round++) {
+        char key[48];
+        snprintf(key, sizeof key, "[Provider-child%d]\n", round);
+        CHECK_EQ(count(text, key), 1);
+    }
     free(text);
     drop_catalog();
 }

@@ -120,9 +120,11 @@ TEST(enum_filtered) {
     CHECK_EQ(WSAEnumProtocols(none, buf, &len), 0);
     INT empty[] = { 0 };
     CHECK_EQ(WSAEnumProtocols(empty, buf, &len), 0);
-    /* Nothing matches: no buffer is needed. */
-    len = 0;
-    CHECK_EQ(WSAEnumProtocols(none, NULL, &len), 0);
+    /* Nothing matches: a NULL buffer still gets the size query's answer, 0. */
+    len = 5;
+    CHECK_EQ(WSAEnumProtocols(none, NULL, &len), SOCKET_ERROR);
+    CHECK_EQ(WSAGetLastError(), WSAENOBUFS);
+    CHECK_EQ(len, 0);
 
     /* The size needed counts only the matching entries. */
     len = 0;
@@ -172,18 +174,22 @@ TEST(enum_null_length) {
     drop_catalog();
 }
 
-/* No catalog file, or one without providers: zero protocols. */
+/* No catalog file, or one without providers: zero protocols. A NULL
+ * buffer is still the size query (RULINGS §12: "too small (or NULL)"):
+ * WSAENOBUFS with the size needed, 0. */
 TEST(enum_empty_catalog) {
     new_catalog(NULL);
-    DWORD len = 0;
-    CHECK_EQ(WSAEnumProtocols(NULL, NULL, &len), 0);
+    DWORD len = 77;
+    CHECK_EQ(WSAEnumProtocols(NULL, NULL, &len), SOCKET_ERROR);
+    CHECK_EQ(WSAGetLastError(), WSAENOBUFS);
+    CHECK_EQ(len, 0);
     PROTOCOL_INFO buf[1];
     len = sizeof buf;
     CHECK_EQ(WSAEnumProtocols(NULL, buf, &len), 0);
     drop_catalog();
     new_catalog("; nothing here\n[Providers]\nNumProviders=0\n");
     len = 0;
-    CHECK_EQ(WSAEnumProtocols(NULL, NULL, &len), 0);
+    CHECK_EQ(WSAEnumProtocols(NULL, buf, &len), 0);
     drop_catalog();
 }
 

@@ -12,6 +12,7 @@
  * overlapped socket a NULL lpOverlapped makes a non-blocking plain call. */
 #include "harness.h"
 #include <stdint.h>
+#include <time.h>
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                  */
@@ -1121,21 +1122,64 @@ TEST(peer_close_completes_with_zero_bytes) {
     CHECK_EQ(n, 0);
     CHECK_EQ(SleepEx(0, TRUE), WAIT_IO_COMPLETION);
     CHECK_DONE(3, 0, 0);
+    /* no urgent byte can come any more: a MSG_OOB receive completes with 0 */
+    memset(&ov[4], 0, sizeof ov[4]);
+    flags = MSG_OOB;
+    CHECK_OK(WSPRecv(s, buf[3], 1, &n, &flags, &ov[4], on_done, lpErrno));
+    CHECK_EQ(n, 0);
+    CHECK_EQ(SleepEx(0, TRUE), WAIT_IO_COMPLETION);
+    CHECK_DONE(4, 0, 0);
     CHECK_OK(WSPCloseSocket(s, lpErrno));
+
+    /* a MSG_OOB receive waiting while the data before the close is read */
+    SOCKET s2, peer2;
+    ov_pair(&s2, &peer2);
+    memset(&ov[5], 0, sizeof ov[5]);
+    flags = MSG_OOB;
+    int err = 0;
+    CHECK_EQ(WSPRecv(s2, buf[0], 1, &n, &flags, &ov[5], on_done, &err), SOCKET_ERROR);
+    CHECK_EQ(err, WSA_IO_PENDING);
+    CHECK_EQ(t_send_all(peer2, "tail", 4), 0);
+    CHECK_OK(WSPCloseSocket(peer2, lpErrno));
+    CHECK(ready(s2, 0, 2000));
+    t_sleep_ms(20);
+    CHECK_EQ(SleepEx(0, TRUE), 0);
+    CHECK_EQ(internal(5), WSA_IO_PENDING);   /* data first */
+    CHECK_EQ(POST_RECV(s2, 6, buf[1], 100, NULL, on_done), 0);
+    CHECK_EQ(ov[6].InternalHigh, 4);
+    CHECK_EQ(POST_RECV(s2, 7, buf[2], 100, NULL, on_done), 0);   /* the end */
+    CHECK_EQ(ov[7].InternalHigh, 0);
+    RUN_UNTIL(8, 5);
+    CHECK_DONE(5, 0, 0);
+    CHECK_OK(WSPCloseSocket(s2, lpErrno));
 }
 
-/* A reset by the peer: a pending receive completes with WSAECONNRESET;
- * pending sends (the peer read nothing) complete with an error, each once,
- * the first one with WSAECONNRESET. */
+/* A reset by the peer: every pending receive completes with WSAECONNRESET
+ * (Linux tells the first recv only, then reports the end of the stream: the
+ * provider keeps the reset, as Winsock does), a MSG_OOB one too, and a
+ * receive posted later fails at once with it. Pending sends (the peer read
+ * nothing) complete with an error, each once, the first with WSAECONNRESET. */
 TEST(reset_completes_with_error) {
     t_startup();
     SOCKET s, peer;
     ov_pair(&s, &peer);
-    static unsigned char buf[64];
+    static unsigned char buf[64], more[3][8], urg[1];
     CHECK_EQ(POST_RECV(s, 0, buf, sizeof buf, NULL, on_done), WSA_IO_PENDING);
+    for (int i = 0; i < 3; i++) CHECK_EQ(POST_RECV(s, 50 + i, more[i], 8, NULL, on_done), WSA_IO_PENDING);
+    memset(&ov[60], 0, sizeof ov[60]);
+    DWORD n = 0;
+    int flags = MSG_OOB, err = 0;
+    CHECK_EQ(WSPRecv(s, urg, 1, &n, &flags, &ov[60], on_done, &err), SOCKET_ERROR);
+    CHECK_EQ(err, WSA_IO_PENDING);
     hard_close(peer);
-    RUN_UNTIL(1, 5);
+    RUN_UNTIL(5, 5);
     CHECK_DONE(0, WSAECONNRESET, 0);
+    for (int i = 0; i < 3; i++) CHECK_DONE(50 + i, WSAECONNRESET, 0);
+    CHECK_DONE(60, WSAECONNRESET, 0);
+    memset(&ov[61], 0x5A, sizeof ov[61]);
+    flags = 0;
+    CHECK_WSA(WSPRecv(s, buf, sizeof buf, &n, &flags, &ov[61], on_done, lpErrno), WSAECONNRESET);
+    CHECK_EQ(ov[61].Internal, 0x5A5A5A5A);
 
     SOCKET s2, peer2;
     ov_pair(&s2, &peer2);
@@ -1148,7 +1192,7 @@ TEST(reset_completes_with_error) {
     CHECK(first_pending > 0);
     t_sleep_ms(50);
     hard_close(peer2);
-    RUN_UNTIL(41, 5);
+    RUN_UNTIL(45, 5);   /* the 5 receives above, the 40 sends */
     for (int i = 1; i <= 40; i++) CHECK_EQ(calls(i), 1);
     /* sends completed in order: the first failed one is a reset */
     int first_failed = -1;
@@ -1160,7 +1204,7 @@ TEST(reset_completes_with_error) {
     CHECK_EQ(done[first_failed].err, WSAECONNRESET);
     for (int i = first_failed; i <= 40; i++) CHECK(done[i].err != 0);
     CHECK_EQ(SleepEx(200, TRUE), 0);
-    CHECK_EQ(ndone(), 41);
+    CHECK_EQ(ndone(), 45);
     CHECK_OK(WSPCloseSocket(s, lpErrno));
     CHECK_OK(WSPCloseSocket(s2, lpErrno));
 }
@@ -1265,6 +1309,18 @@ TEST(close_from_other_thread_wakes_poster) {
 /* ------------------------------------------------------------------------ */
 /* The limit: 1024 outstanding operations per socket                        */
 
+/* The threads of this process. */
+static int thread_count(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    CHECK(f != NULL);
+    char line[256];
+    int n = -1;
+    while (fgets(line, sizeof line, f)) if (sscanf(line, "Threads: %d", &n) == 1) break;
+    fclose(f);
+    CHECK(n > 0);
+    return n;
+}
+
 /* One pending send (the peer reads nothing) and 1023 pending receives make
  * 1024: the 1025th call - receive or send - fails at once with
  * WSAEWOULDBLOCK and queues nothing. When one completes (and its routine
@@ -1279,7 +1335,10 @@ TEST_T(limit_1024_outstanding, 30) {
     unsigned char *big = calloc(1, 8u << 20);
     static unsigned char rbuf[1100];
     CHECK_EQ(POST_SEND(s, 0, big, 8u << 20, NULL, on_done), WSA_IO_PENDING);
+    int threads = thread_count();   /* this one and the engine's */
+    CHECK_EQ(threads, 2);
     for (int i = 1; i < 1024; i++) CHECK_EQ(POST_RECV(s, i, &rbuf[i], 1, NULL, on_done), WSA_IO_PENDING);
+    CHECK_EQ(thread_count(), threads);   /* no thread per operation */
     WSAEVENT e = new_event();
     DWORD n = 0;
     int flags = 0;
@@ -1581,4 +1640,632 @@ TEST(udp_truncation_msgsize_partial) {
     CHECK_EQ(WSAGetOverlappedResult(r, &ov[1], &got, FALSE, &fl), TRUE);
     CHECK_EQ(fl & MSG_PARTIAL, 0);
     CHECK_OK(WSPCloseSocket(r, lpErrno));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Immediate errors vs. completions                                         */
+
+/* A datagram already waiting and larger than the buffer: the call fails at
+ * once with WSAEMSGSIZE, the byte count and MSG_PARTIAL in its own
+ * out-parameters; like every error at the call, nothing is reported through
+ * the WSAOVERLAPPED (Internal untouched, no routine, no event). The same for
+ * a stream reset before the call (WSAECONNRESET). A truncation met by a
+ * queued receive is its completion status instead (udp_truncation_...). */
+TEST(immediate_error_reports_in_the_call_only) {
+    t_startup();
+    struct sockaddr_in ra;
+    SOCKET r = ov_udp_bound(&ra);
+    SOCKET snd = t_udp_bound(NULL);
+    static unsigned char out[100], small[10], next[64];
+    fill_stream(out, 0, sizeof out);
+    DWORD n = 0;
+    CHECK_OK(WSPSendTo(snd, out, 100, &n, 0, &ra, sizeof ra, NULL, NULL, lpErrno));
+    CHECK_OK(WSPSendTo(snd, "next", 4, &n, 0, &ra, sizeof ra, NULL, NULL, lpErrno));
+    CHECK(ready(r, 0, 2000));
+    t_sleep_ms(20);
+    WSAEVENT e = new_event();
+    for (int with_routine = 1; with_routine >= 0; with_routine--) {
+        memset(&ov[0], 0x5A, sizeof ov[0]);
+        ov[0].hEvent = e;
+        n = 0xDEAD;
+        int flags = 0;
+        if (with_routine) {
+            CHECK_WSA(WSPRecv(r, small, sizeof small, &n, &flags, &ov[0], on_done, lpErrno), WSAEMSGSIZE);
+            CHECK_EQ(n, sizeof small);
+            CHECK(flags & MSG_PARTIAL);
+            CHECK_STREAM(small, 0, sizeof small, 0);
+        } else {
+            /* the rest of the first datagram is gone: the next one comes */
+            CHECK_OK(WSPRecv(r, next, sizeof next, &n, &flags, &ov[0], NULL, lpErrno));
+            CHECK_EQ(n, 4);
+            CHECK(memcmp(next, "next", 4) == 0);
+            CHECK(is_set(e));
+            WSAResetEvent(e);
+            /* a datagram truncated at once with an event: not set */
+            CHECK_OK(WSPSendTo(snd, out, 100, &n, 0, &ra, sizeof ra, NULL, NULL, lpErrno));
+            CHECK(ready(r, 0, 2000));
+            memset(&ov[0], 0x5A, sizeof ov[0]);
+            ov[0].hEvent = e;
+            CHECK_WSA(WSPRecv(r, small, sizeof small, &n, &flags, &ov[0], NULL, lpErrno), WSAEMSGSIZE);
+        }
+        CHECK_EQ(ov[0].Internal, 0x5A5A5A5A);
+        CHECK_EQ(ov[0].InternalHigh, 0x5A5A5A5A);
+    }
+    CHECK(!is_set(e));
+    CHECK_EQ(SleepEx(50, TRUE), 0);
+    CHECK_EQ(ndone(), 0);
+    CHECK_OK(WSPCloseSocket(r, lpErrno));
+
+    /* a reset before the call: WSAECONNRESET at once, nothing reported */
+    SOCKET s, peer;
+    ov_pair(&s, &peer);
+    hard_close(peer);
+    CHECK(ready(s, 0, 2000));
+    t_sleep_ms(20);
+    memset(&ov[1], 0x5A, sizeof ov[1]);
+    int flags = 0;
+    CHECK_WSA(WSPRecv(s, next, sizeof next, &n, &flags, &ov[1], on_done, lpErrno), WSAECONNRESET);
+    CHECK_EQ(ov[1].Internal, 0x5A5A5A5A);
+    CHECK_EQ(SleepEx(50, TRUE), 0);
+    CHECK_EQ(ndone(), 0);
+    WSACloseEvent(e);
+    CHECK_OK(WSPCloseSocket(s, lpErrno));
+}
+
+/* A 0-byte receive on a stream is a readiness probe (the idiom of IOCP
+ * servers): it stays pending until data arrives, then completes with 0
+ * bytes and no error, leaving the data for the next receive; at the peer's
+ * close it completes with 0 as well. */
+TEST(zero_byte_receive_waits_for_data) {
+    t_startup();
+    SOCKET s, peer;
+    ov_pair(&s, &peer);
+    static unsigned char buf[16];
+    CHECK_EQ(POST_RECV(s, 0, buf, 0, NULL, on_done), WSA_IO_PENDING);
+    CHECK_EQ(SleepEx(100, TRUE), 0);   /* no data: still pending */
+    CHECK_EQ(internal(0), WSA_IO_PENDING);
+    CHECK_EQ(t_send_all(peer, "hello", 5), 0);
+    RUN_UNTIL(1, 5);
+    CHECK_DONE(0, 0, 0);
+    CHECK_EQ(POST_RECV(s, 1, buf, sizeof buf, NULL, on_done), 0);   /* the data is still there */
+    CHECK_EQ(ov[1].InternalHigh, 5);
+    CHECK(memcmp(buf, "hello", 5) == 0);
+    RUN_UNTIL(2, 5);
+    CHECK_EQ(POST_RECV(s, 2, buf, 0, NULL, on_done), WSA_IO_PENDING);
+    CHECK_OK(WSPCloseSocket(peer, lpErrno));
+    RUN_UNTIL(3, 5);
+    CHECK_DONE(2, 0, 0);
+    CHECK_OK(WSPCloseSocket(s, lpErrno));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Urgent data (MSG_OOB, SO_OOBINLINE off)                                  */
+
+static int oob_send(SOCKET s, const char *byte) {
+    DWORD n = 0;
+    int err = 0;
+    if (WSPSend(s, (void *)byte, 1, &n, MSG_OOB, NULL, NULL, &err) != 0) return err;
+    return n == 1 ? 0 : -1;
+}
+
+/* An overlapped MSG_OOB receive waits for the urgent byte (a channel of its
+ * own: normal receives posted before and after it go on), completes with
+ * that one byte, and the byte is never part of the normal data. A MSG_OOB
+ * receive with SO_OOBINLINE on is WSAEINVAL at once. Closing aborts a
+ * pending one. */
+TEST(oob_receive_pends_until_urgent_byte) {
+    t_startup();
+    SOCKET s, peer;
+    ov_pair(&s, &peer);
+    static unsigned char urg[4], a[16], b[16];
+    memset(&ov[0], 0, sizeof ov[0]);
+    int flags = MSG_OOB, err = 0;
+    DWORD n = 0;
+    CHECK_EQ(WSPRecv(s, urg, sizeof urg, &n, &flags, &ov[0], on_done, &err), SOCKET_ERROR);
+    CHECK_EQ(err, WSA_IO_PENDING);
+    CHECK_EQ(POST_RECV(s, 1, a, sizeof a, NULL, on_done), WSA_IO_PENDING);
+    CHECK_EQ(SleepEx(50, TRUE), 0);
+    CHECK_EQ(t_send_all(peer, "abc", 3), 0);
+    CHECK_EQ(oob_send(peer, "X"), 0);
+    RUN_UNTIL(2, 5);
+    CHECK_DONE(0, 0, 1);
+    CHECK_EQ(urg[0], 'X');
+    CHECK_DONE(1, 0, 3);
+    CHECK(memcmp(a, "abc", 3) == 0);
+    /* the normal data goes on without the urgent byte */
+    CHECK_EQ(POST_RECV(s, 2, b, sizeof b, NULL, on_done), WSA_IO_PENDING);
+    CHECK_EQ(t_send_all(peer, "def", 3), 0);
+    RUN_UNTIL(3, 5);
+    CHECK_DONE(2, 0, 3);
+    CHECK(memcmp(b, "def", 3) == 0);
+    /* SO_OOBINLINE: no out-of-band byte to wait for */
+    set_int_opt(s, SOL_SOCKET, SO_OOBINLINE, 1);
+    memset(&ov[3], 0, sizeof ov[3]);
+    flags = MSG_OOB;
+    CHECK_WSA(WSPRecv(s, urg, sizeof urg, &n, &flags, &ov[3], on_done, lpErrno), WSAEINVAL);
+    set_int_opt(s, SOL_SOCKET, SO_OOBINLINE, 0);
+    /* a pending one is aborted by the close */
+    memset(&ov[4], 0, sizeof ov[4]);
+    flags = MSG_OOB;
+    CHECK_EQ(WSPRecv(s, urg, sizeof urg, &n, &flags, &ov[4], on_done, &err), SOCKET_ERROR);
+    CHECK_EQ(err, WSA_IO_PENDING);
+    CHECK_OK(WSPCloseSocket(s, lpErrno));
+    RUN_UNTIL(4, 5);
+    CHECK_DONE(4, WSA_OPERATION_ABORTED, 0);
+    CHECK_EQ(calls(3), 0);
+}
+
+/* Normal data, the urgent byte and more data all arrive before any call:
+ * overlapped receives that complete at once read past the urgent mark,
+ * which on Linux drops the byte unless the provider moved it aside first.
+ * It is kept: the MSG_OOB receive after them completes at once with it,
+ * and the normal receives got the normal data only. Repeated, as the
+ * engine's own look at the socket races with the calls. */
+TEST(oob_byte_kept_across_immediate_receives) {
+    t_startup();
+    for (int round = 0; round < 30; round++) {
+        SOCKET s, peer;
+        ov_pair(&s, &peer);
+        CHECK_EQ(t_send_all(peer, "abc", 3), 0);
+        CHECK_EQ(oob_send(peer, "X"), 0);
+        CHECK_EQ(t_send_all(peer, "def", 3), 0);
+        CHECK(ready(s, 0, 2000));
+        static unsigned char got[8], urg[2];
+        size_t total = 0;
+        for (int k = 0; k < 8 && total < 6; k++) {
+            /* at once when the data is there (the case in point), else
+             * whenever it comes */
+            memset(&ov[k], 0, sizeof ov[k]);
+            DWORD n = 0, fl = 0;
+            int flags = 0, err = 0;
+            if (WSPRecv(s, got + total, (DWORD)(sizeof got - total), &n, &flags, &ov[k], NULL, &err) != 0) {
+                CHECK_EQ(err, WSA_IO_PENDING);
+                CHECK_EQ(WSAGetOverlappedResult(s, &ov[k], &n, TRUE, &fl), TRUE);
+            }
+            CHECK(n > 0);
+            total += n;
+        }
+        CHECK_EQ(total, 6);
+        CHECK(memcmp(got, "abcdef", 6) == 0);
+        memset(&ov[9], 0, sizeof ov[9]);
+        DWORD n = 0;
+        int flags = MSG_OOB, err = 0;
+        if (WSPRecv(s, urg, sizeof urg, &n, &flags, &ov[9], NULL, &err) != 0)
+            harness_fail(__FILE__, __LINE__, "round %d: the urgent byte was lost (MSG_OOB receive: error %d)", round, err);
+        CHECK_EQ(n, 1);
+        CHECK_EQ(urg[0], 'X');
+        CHECK_OK(WSPCloseSocket(s, lpErrno));
+        CHECK_OK(WSPCloseSocket(peer, lpErrno));
+    }
+}
+
+/* An overlapped MSG_OOB send that the kernel takes in several parts (a full
+ * send buffer; it completes later) marks one byte urgent, its last: the
+ * peer's normal data is every other byte, in order, and its MSG_OOB
+ * receive gets the last one. */
+struct oob_reader { SOCKET s; size_t len; unsigned char *buf; size_t got; int err; };
+static void *oob_reader_main(void *p) {
+    struct oob_reader *r = p;
+    t_sleep_ms(100);
+    while (r->got < r->len) {
+        DWORD n = 0;
+        int flags = 0, err = 0;
+        if (WSPRecv(r->s, r->buf + r->got, (DWORD)(r->len - r->got), &n, &flags, NULL, NULL, &err) != 0) { r->err = err; return NULL; }
+        if (n == 0) break;
+        r->got += n;
+    }
+    return NULL;
+}
+
+TEST_T(oob_send_in_parts_marks_only_its_last_byte, 40) {
+    t_startup();
+    SOCKET s, peer;
+    ov_pair(&s, &peer);
+    set_int_opt(s, SOL_SOCKET, SO_SNDBUF, 8192);   /* URG cannot go out in one piece */
+    enum { LEAD = 65536, URG = 300000 };
+    unsigned char *src = malloc(LEAD + URG);
+    fill_stream(src, 0, LEAD + URG);
+    POST_SEND(s, 0, src, LEAD, NULL, on_done);
+    memset(&ov[1], 0, sizeof ov[1]);
+    DWORD n = 0;
+    int err = 0;
+    CHECK_EQ(WSPSend(s, src + LEAD, URG, &n, MSG_OOB, &ov[1], on_done, &err), SOCKET_ERROR);
+    CHECK_EQ(err, WSA_IO_PENDING);
+    /* the peer reads everything but the urgent byte, then sees our close */
+    struct oob_reader r = { peer, LEAD + URG, calloc(1, LEAD + URG), 0, 0 };
+    pthread_t th;
+    CHECK_EQ(pthread_create(&th, NULL, oob_reader_main, &r), 0);
+    RUN_UNTIL(2, 20);
+    CHECK_DONE(0, 0, LEAD);
+    CHECK_DONE(1, 0, URG);
+    CHECK_OK(WSPCloseSocket(s, lpErrno));
+    pthread_join(th, NULL);
+    CHECK_EQ(r.err, 0);
+    CHECK_EQ(r.got, LEAD + URG - 1);
+    if (memcmp(r.buf, src, LEAD + URG - 1) != 0) {
+        for (size_t i = 0; i < LEAD + URG - 1; i++)
+            if (r.buf[i] != src[i]) harness_fail(__FILE__, __LINE__, "normal byte %zu differs (an extra urgent mark?)", i);
+    }
+    unsigned char u = 0;
+    int flags = MSG_OOB;
+    CHECK_OK(WSPRecv(peer, &u, 1, &n, &flags, NULL, NULL, lpErrno));
+    CHECK_EQ(n, 1);
+    CHECK_EQ(u, src[LEAD + URG - 1]);
+    free(r.buf);
+    free(src);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Abort and races                                                          */
+
+/* Sends cut short by the close report the bytes that did go out: the peer,
+ * reading after the close until the end of the stream, gets exactly the sum
+ * of cbTransferred over all the sends, byte-exact, and every send before
+ * the first aborted one completed whole. */
+TEST_T(aborted_sends_report_bytes_sent, 30) {
+    t_startup();
+    SOCKET s, peer;
+    ov_pair(&s, &peer);
+    set_int_opt(s, SOL_SOCKET, SO_SNDBUF, 8192);
+    set_int_opt(peer, SOL_SOCKET, SO_RCVBUF, 8192);
+    enum { N = 12, LEN = 65536 };
+    unsigned char *src = malloc((size_t)N * LEN);
+    fill_stream(src, 0, (size_t)N * LEN);
+    for (int i = 0; i < N; i++) POST_SEND(s, i, src + (size_t)i * LEN, LEN, NULL, on_done);
+    t_sleep_ms(100);
+    CHECK_EQ(internal(N - 1), WSA_IO_PENDING);
+    CHECK_OK(WSPCloseSocket(s, lpErrno));
+    RUN_UNTIL(N, 5);
+    size_t sum = 0;
+    int first_aborted = -1;
+    for (int i = 0; i < N; i++) {
+        CHECK_EQ(calls(i), 1);
+        CHECK_EQ(done[i].seq, i);
+        CHECK_EQ(ov[i].InternalHigh, done[i].cb);
+        CHECK_EQ(ov[i].Internal, done[i].err);
+        if (done[i].err == 0) {
+            CHECK_EQ(first_aborted, -1);
+            CHECK_EQ(done[i].cb, LEN);
+        } else {
+            CHECK_EQ(done[i].err, WSA_OPERATION_ABORTED);
+            if (first_aborted < 0) first_aborted = i;
+            else CHECK_EQ(done[i].cb, 0);   /* only the head had begun */
+        }
+        sum += done[i].cb;
+    }
+    CHECK(first_aborted >= 0);
+    unsigned char *in = malloc((size_t)N * LEN);
+    size_t got = 0;
+    for (;;) {
+        DWORD n = 0;
+        int flags = 0;
+        CHECK_OK(WSPRecv(peer, in + got, (DWORD)((size_t)N * LEN - got), &n, &flags, NULL, NULL, lpErrno));
+        if (n == 0) break;
+        got += n;
+    }
+    CHECK_EQ(got, sum);
+    CHECK(memcmp(in, src, got) == 0);
+    free(in);
+    free(src);
+}
+
+/* Close racing with the engine: a peer streams data while receives are
+ * pending and the socket is closed at a random moment. Every operation
+ * completes exactly once; those that got data form a prefix in posting
+ * order holding the stream's prefix; the aborted rest report 995 with 0
+ * bytes and their buffers were never written. */
+struct streamer { SOCKET s; volatile int stop; };
+static void *streamer_main(void *p) {
+    struct streamer *st = p;
+    static unsigned char chunk[64];
+    size_t off = 0;
+    while (!st->stop) {
+        fill_stream(chunk, off, sizeof chunk);
+        DWORD n = 0;
+        int err = 0;
+        if (WSPSend(st->s, chunk, sizeof chunk, &n, 0, NULL, NULL, &err) != 0) break;
+        off += n;
+        if (n < sizeof chunk) break;
+        struct timespec ts = { 0, 20000 };   /* ~10-20 KB/s: closes land mid-stream */
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+TEST_T(close_racing_engine_completes_each_once, 90) {
+    t_startup();
+    enum { N = 400, LEN = 16 };
+    static unsigned char buf[N][LEN];
+    unsigned seed = 12345;
+    int mixed = 0;
+    for (int round = 0; round < 60; round++) {
+        __atomic_store_n(&n_done, 0, __ATOMIC_SEQ_CST);
+        memset(done, 0, sizeof done);
+        memset(buf, 0xEE, sizeof buf);
+        SOCKET s, peer;
+        ov_pair(&s, &peer);
+        for (int i = 0; i < N; i++) CHECK_EQ(POST_RECV(s, i, buf[i], LEN, NULL, on_done), WSA_IO_PENDING);
+        struct streamer st = { peer, 0 };
+        pthread_t th;
+        CHECK_EQ(pthread_create(&th, NULL, streamer_main, &st), 0);
+        seed = seed * 1103515245u + 12345u;
+        int us = (int)((seed >> 8) % 4000);
+        struct timespec ts = { 0, us * 1000L };
+        nanosleep(&ts, NULL);
+        CHECK_OK(WSPCloseSocket(s, lpErrno));
+        RUN_UNTIL(N, 5);
+        st.stop = 1;
+        pthread_join(th, NULL);
+        CHECK_EQ(SleepEx(20, TRUE), 0);
+        CHECK_EQ(ndone(), N);
+        size_t off = 0;
+        int aborted = 0;
+        for (int i = 0; i < N; i++) {
+            CHECK_EQ(calls(i), 1);
+            CHECK_EQ(done[i].seq, i);
+            CHECK_EQ(done[i].internal, done[i].err);
+            if (done[i].err == 0) {
+                CHECK_EQ(aborted, 0);
+                CHECK(done[i].cb >= 1 && done[i].cb <= LEN);
+                check_stream(__LINE__, buf[i], off, done[i].cb, i);
+                off += done[i].cb;
+            } else {
+                CHECK_EQ(done[i].err, WSA_OPERATION_ABORTED);
+                CHECK_EQ(done[i].cb, 0);
+                aborted++;
+                for (int k = 0; k < LEN; k++) CHECK_EQ(buf[i][k], 0xEE);
+            }
+        }
+        if (aborted > 0 && aborted < N) mixed++;
+        CHECK_OK(WSPCloseSocket(peer, lpErrno));
+    }
+    CHECK(mixed > 0);   /* some closes did land mid-stream */
+}
+
+/* A completion routine that closes the socket: the other pending
+ * operations are aborted, and their routines run in the same alertable
+ * wait (APCs queued while APCs run are run too). */
+static SOCKET closing_socket;
+static void CALLBACK on_done_then_close(DWORD err, DWORD cb, LPWSAOVERLAPPED o) {
+    on_done(err, cb, o);
+    if (o == &ov[0]) WSPCloseSocket(closing_socket, &lperr);
+}
+
+TEST(routine_closing_socket_aborts_the_rest_in_same_wait) {
+    t_startup();
+    SOCKET peer;
+    ov_pair(&closing_socket, &peer);
+    static unsigned char buf[5][8];
+    for (int i = 0; i < 5; i++) CHECK_EQ(POST_RECV(closing_socket, i, buf[i], 8, NULL, on_done_then_close), WSA_IO_PENDING);
+    CHECK_EQ(t_send_all(peer, "!", 1), 0);
+    WAIT_COMPLETE(0);
+    CHECK_EQ(SleepEx(1000, TRUE), WAIT_IO_COMPLETION);
+    CHECK_EQ(ndone(), 5);
+    CHECK_DONE(0, 0, 1);
+    for (int i = 1; i < 5; i++) CHECK_DONE(i, WSA_OPERATION_ABORTED, 0);
+    CHECK_EQ(SleepEx(50, TRUE), 0);
+    CHECK_OK(WSPCloseSocket(peer, lpErrno));
+}
+
+/* WSAGetOverlappedResult from inside the completion routine reports the
+ * operation at once (fWait FALSE). */
+static BOOL in_routine_r = 99;
+static DWORD in_routine_n, in_routine_flags;
+static SOCKET in_routine_socket;
+static void CALLBACK on_done_result(DWORD err, DWORD cb, LPWSAOVERLAPPED o) {
+    on_done(err, cb, o);
+    in_routine_r = WSAGetOverlappedResult(in_routine_socket, o, &in_routine_n, FALSE, &in_routine_flags);
+}
+
+TEST(getoverlappedresult_inside_routine) {
+    t_startup();
+    SOCKET peer;
+    ov_pair(&in_routine_socket, &peer);
+    static unsigned char buf[16];
+    CHECK_EQ(POST_RECV(in_routine_socket, 0, buf, sizeof buf, NULL, on_done_result), WSA_IO_PENDING);
+    CHECK_EQ(t_send_all(peer, "seven!!", 7), 0);
+    RUN_UNTIL(1, 5);
+    CHECK_DONE(0, 0, 7);
+    CHECK_EQ(in_routine_r, TRUE);
+    CHECK_EQ(in_routine_n, 7);
+    CHECK_EQ(in_routine_flags, 0);
+    CHECK_OK(WSPCloseSocket(in_routine_socket, lpErrno));
+}
+
+/* Receives posted by four threads at once on one socket, 60 one-byte
+ * receives each, while the peer sends bytes 0..239: every byte arrives
+ * exactly once, each routine on its poster's thread, and each thread's
+ * receives got increasing bytes in its posting order (the one queue keeps
+ * the order of the calls, whichever thread made them). */
+enum { RT_THREADS = 4, RT_EACH = 60 };
+static SOCKET rt_socket;
+static unsigned char rt_buf[RT_THREADS * RT_EACH];
+static int rt_posted;   /* atomic: threads done posting */
+struct rt_poster { int t; DWORD tid; int errors; };
+static void *rt_poster_main(void *p) {
+    struct rt_poster *a = p;
+    a->tid = WPUXxxGetCurrentThreadId32();
+    for (int k = 0; k < RT_EACH; k++) {
+        int i = a->t * RT_EACH + k;
+        if (POST_RECV(rt_socket, i, &rt_buf[i], 1, NULL, on_done) != WSA_IO_PENDING) a->errors++;
+    }
+    __atomic_fetch_add(&rt_posted, 1, __ATOMIC_SEQ_CST);
+    double t0 = t_now();
+    for (;;) {
+        int n = 0;
+        for (int k = 0; k < RT_EACH; k++) n += calls(a->t * RT_EACH + k);
+        if (n == RT_EACH) break;
+        if (t_now() - t0 > 10) { a->errors++; break; }
+        SleepEx(100, TRUE);
+    }
+    return NULL;
+}
+
+TEST(receives_from_four_threads_each_byte_once) {
+    t_startup();
+    SOCKET peer;
+    ov_pair(&rt_socket, &peer);
+    static struct rt_poster a[RT_THREADS];
+    pthread_t th[RT_THREADS];
+    for (int t = 0; t < RT_THREADS; t++) {
+        a[t].t = t;
+        CHECK_EQ(pthread_create(&th[t], NULL, rt_poster_main, &a[t]), 0);
+    }
+    double t0 = t_now();
+    while (__atomic_load_n(&rt_posted, __ATOMIC_SEQ_CST) < RT_THREADS) {
+        CHECK(t_now() - t0 < 10);
+        t_sleep_ms(1);
+    }
+    unsigned char out[RT_THREADS * RT_EACH];
+    for (int i = 0; i < RT_THREADS * RT_EACH; i++) out[i] = (unsigned char)i;
+    for (int i = 0; i < RT_THREADS * RT_EACH; i += 16) {
+        CHECK_EQ(t_send_all(peer, out + i, 16), 0);
+        t_sleep_ms(1);
+    }
+    static int seen[RT_THREADS * RT_EACH];
+    for (int t = 0; t < RT_THREADS; t++) {
+        pthread_join(th[t], NULL);
+        CHECK_EQ(a[t].errors, 0);
+        int last = -1;
+        for (int k = 0; k < RT_EACH; k++) {
+            int i = t * RT_EACH + k;
+            CHECK_EQ(calls(i), 1);
+            CHECK_EQ(done[i].err, 0);
+            CHECK_EQ(done[i].cb, 1);
+            CHECK_EQ(done[i].tid, a[t].tid);
+            CHECK(rt_buf[i] > last || (last == -1));
+            last = rt_buf[i];
+            seen[rt_buf[i]]++;
+        }
+    }
+    for (int i = 0; i < RT_THREADS * RT_EACH; i++) CHECK_EQ(seen[i], 1);
+    CHECK_OK(WSPCloseSocket(rt_socket, lpErrno));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Threads and clean-up                                                     */
+
+/* The posting thread has exited when its operation completes: its routine
+ * is dropped with its APC queue (RULINGS §6) and runs nowhere else, but
+ * the operation still completes - Internal, InternalHigh, and
+ * WSAGetOverlappedResult; an event of an exited thread's operation is set. */
+struct exit_poster { SOCKET s; unsigned char buf[16]; WSAEVENT e; };
+static void *exit_poster_main(void *p) {
+    struct exit_poster *a = p;
+    POST_RECV(a->s, 0, a->buf, 8, NULL, on_done);
+    POST_RECV(a->s, 1, a->buf + 8, 8, a->e, NULL);
+    return NULL;
+}
+
+TEST(completion_after_posting_thread_exited) {
+    t_startup();
+    SOCKET s, peer;
+    ov_pair(&s, &peer);
+    static struct exit_poster a;
+    a.s = s;
+    a.e = new_event();
+    pthread_t th;
+    CHECK_EQ(pthread_create(&th, NULL, exit_poster_main, &a), 0);
+    pthread_join(th, NULL);
+    CHECK_EQ(internal(0), WSA_IO_PENDING);
+    CHECK_EQ(t_send_all(peer, "0123456789ABCDEF", 16), 0);
+    DWORD n = 0, flags = 0xFFFF;
+    CHECK_EQ(WSAGetOverlappedResult(s, &ov[0], &n, TRUE, &flags), TRUE);
+    CHECK_EQ(n, 8);
+    CHECK_EQ(WSAWaitForMultipleEvents(1, &a.e, FALSE, 2000, FALSE), WSA_WAIT_EVENT_0);
+    CHECK_EQ(WSAGetOverlappedResult(s, &ov[1], &n, TRUE, &flags), TRUE);
+    CHECK_EQ(n, 8);
+    CHECK(memcmp(a.buf, "0123456789ABCDEF", 16) == 0);
+    CHECK_EQ(SleepEx(100, TRUE), 0);   /* not run here */
+    CHECK_EQ(ndone(), 0);
+    /* a thread that posts and exits, then the close: aborted, no crash */
+    CHECK_EQ(WSAResetEvent(a.e), TRUE);
+    CHECK_EQ(pthread_create(&th, NULL, exit_poster_main, &a), 0);
+    pthread_join(th, NULL);
+    CHECK_OK(WSPCloseSocket(s, lpErrno));
+    CHECK_EQ(ov[0].Internal, WSA_OPERATION_ABORTED);
+    CHECK_EQ(WSAWaitForMultipleEvents(1, &a.e, FALSE, 2000, FALSE), WSA_WAIT_EVENT_0);
+    CHECK_EQ(ov[1].Internal, WSA_OPERATION_ABORTED);
+    CHECK_EQ(SleepEx(50, TRUE), 0);
+    CHECK_EQ(ndone(), 0);
+    WSACloseEvent(a.e);
+}
+
+/* The last WSPCleanup with operations pending: each completes once with
+ * WSA_OPERATION_ABORTED (routines in the next alertable wait, events set),
+ * and after a new WSPStartup overlapped I/O works again. */
+TEST(cleanup_aborts_pending_operations) {
+    t_startup();
+    SOCKET s, peer;
+    ov_pair(&s, &peer);
+    set_int_opt(s, SOL_SOCKET, SO_SNDBUF, 8192);
+    set_int_opt(peer, SOL_SOCKET, SO_RCVBUF, 8192);
+    static unsigned char rbuf[20][8], big[65536];
+    WSAEVENT e = new_event();
+    for (int i = 0; i < 10; i++) CHECK_EQ(POST_RECV(s, i, rbuf[i], 8, NULL, on_done), WSA_IO_PENDING);
+    CHECK_EQ(POST_RECV(s, 10, rbuf[10], 8, e, NULL), WSA_IO_PENDING);
+    for (int i = 11; i < 20; i++) POST_SEND(s, i, big, sizeof big, NULL, on_done);
+    CHECK_EQ(internal(19), WSA_IO_PENDING);
+    t_cleanup();
+    CHECK_EQ(WSAWaitForMultipleEvents(1, &e, FALSE, 2000, FALSE), WSA_WAIT_EVENT_0);
+    CHECK_EQ(ov[10].Internal, WSA_OPERATION_ABORTED);
+    RUN_UNTIL(19, 5);
+    CHECK_EQ(SleepEx(100, TRUE), 0);
+    CHECK_EQ(ndone(), 19);
+    for (int i = 0; i < 10; i++) CHECK_DONE(i, WSA_OPERATION_ABORTED, 0);
+    CHECK_DONE(19, WSA_OPERATION_ABORTED, 0);
+    WSACloseEvent(e);
+
+    /* again, from scratch */
+    t_startup();
+    __atomic_store_n(&n_done, 0, __ATOMIC_SEQ_CST);
+    memset(done, 0, sizeof done);
+    ov_pair(&s, &peer);
+    CHECK_EQ(POST_RECV(s, 0, rbuf[0], 8, NULL, on_done), WSA_IO_PENDING);
+    CHECK_EQ(t_send_all(peer, "again", 5), 0);
+    RUN_UNTIL(1, 5);
+    CHECK_DONE(0, 0, 5);
+    CHECK_OK(WSPCloseSocket(s, lpErrno));
+}
+
+/* The first overlapped call on a socket (which registers it with the
+ * engine) racing with its close on another thread: whichever wins, the
+ * socket is not kept alive by the engine - after many rounds no descriptor
+ * is left open. */
+struct first_post { SOCKET s; int started; int err; };
+static void *first_post_main(void *p) {
+    struct first_post *a = p;
+    static unsigned char b[4];
+    static WSAOVERLAPPED o;
+    memset(&o, 0, sizeof o);
+    __atomic_store_n(&a->started, 1, __ATOMIC_SEQ_CST);
+    DWORD n = 0;
+    int flags = 0, err = 0;
+    if (WSPRecv(a->s, b, sizeof b, &n, &flags, &o, NULL, &err) != 0) a->err = err;
+    return NULL;
+}
+
+TEST_T(first_overlapped_call_racing_close_leaks_nothing, 60) {
+    t_startup();
+    SOCKET s0, p0;
+    ov_pair(&s0, &p0);
+    static unsigned char b0[4];
+    CHECK_EQ(POST_RECV(s0, 0, b0, sizeof b0, NULL, NULL), WSA_IO_PENDING);   /* the engine runs */
+    int fds = t_count_fds();
+    for (int round = 0; round < 300; round++) {
+        SOCKET s, peer;
+        ov_pair(&s, &peer);
+        struct first_post a = { s, 0, 0 };
+        pthread_t th;
+        CHECK_EQ(pthread_create(&th, NULL, first_post_main, &a), 0);
+        while (!__atomic_load_n(&a.started, __ATOMIC_SEQ_CST)) {}
+        CHECK_OK(WSPCloseSocket(s, lpErrno));
+        pthread_join(th, NULL);
+        CHECK(a.err == 0 || a.err == WSA_IO_PENDING || a.err == WSAENOTSOCK);
+        CHECK_OK(WSPCloseSocket(peer, lpErrno));
+    }
+    t_sleep_ms(50);
+    CHECK_EQ(t_count_fds(), fds);
+    CHECK_OK(WSPCloseSocket(s0, lpErrno));
+    CHECK_OK(WSPCloseSocket(p0, lpErrno));
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # ws2ctl as a user runs it: install, list (table and JSON), remove by name
-# and id, probe, every failure's one-line error and exit status, --help.
+# and id, probe (a real provider, and a fake one whose self-test fails or
+# hangs), every failure's one-line error and exit status (root runs the
+# permission checks as user 65534 through setpriv), --help.
 # Usage: Tests/cli/test-ws2ctl.sh [WS2CTL] [LIBRARY]
 #   (defaults: build/bin/ws2ctl and build/lib/libws2spi.so.2)
 # Last line: "N passed, M failed"; exit status 0 only if nothing failed.
@@ -158,7 +160,7 @@ run remove 3; expect "remove by id" 0 "^removed 'rel' \(id 3\)"
 run list; expect "list after removes" 0 "^1 +tcpip +tcp,udp"
 grep -q rel <<<"$out" && fail "rel is no longer listed" "$out" || pass "rel is no longer listed"
 run remove udp2; expect_error "remove: unknown name (exit 1)" 1 "no installed provider named 'udp2'"
-run remove 999; expect_error "remove: unknown id (exit 1)" 1 "no installed provider named '999'"
+run remove 999; expect_error "remove: unknown id (exit 1)" 1 "no installed provider with id or name '999' in $ini"
 run remove; expect "remove without argument is a usage error (exit 64)" 64
 run remove x; expect "remove x" 0 "^removed 'x'"
 
@@ -178,6 +180,64 @@ grep -q self-test <<<"$out" && fail "probe --no-self-test skips the exchange" "$
 run probe nosuch; expect_error "probe: unknown name (exit 4)" 4 "no provider named 'nosuch'"
 run probe "$work/text.so"; expect_error "probe: not a library (exit 4)" 4 "cannot load"
 run probe "$libm"; expect_error "probe: not a provider (exit 4)" 4 "not a Winsock service provider"
+
+# --- probe: providers that fail after loading ---
+# A fake provider: every entry point exported; WSPStartup and WSPSocket
+# behave as $FAKE_MODE says (s: WSPStartup fails, h: WSPSocket hangs, else
+# WSPSocket fails with WSAENETDOWN). The stubs are in a file without the
+# header, so their made-up signatures clash with nothing.
+cat >"$work/fake-stubs.c" <<'C'
+#define STUB(n) int n(void) { return -1; }
+STUB(WSPAccept) STUB(WSPAsyncSelect32) STUB(WSPBind) STUB(WSPCallbackSelect16) STUB(WSPCancelBlockingCall32)
+STUB(WSPCloseSocket) STUB(WSPConnect) STUB(WSPEnumNetworkEvents) STUB(WSPEventSelect)
+STUB(WSPGetPeerName) STUB(WSPGetSockName) STUB(WSPGetSockOpt) STUB(WSPIoctlSocket) STUB(WSPIsBlocking32)
+STUB(WSPListen) STUB(WSPRecv) STUB(WSPRecvFrom) STUB(WSPSelect) STUB(WSPSend) STUB(WSPSendTo)
+STUB(WSPSetBlockingHook32) STUB(WSPSetSockOpt) STUB(WSPShutdown) STUB(WSPUnhookBlockingHook32)
+C
+cat >"$work/fake-main.c" <<'C'
+#include <ws2spi.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+static char mode(void) { const char *m = getenv("FAKE_MODE"); return m ? m[0] : 'f'; }
+int WSPAPI WSPStartup(WORD v, LPWSADATA d) {
+    if (mode() == 's') return WSASYSNOTREADY;
+    memset(d, 0, sizeof *d);
+    d->wVersion = v; d->wHighVersion = 0x0002; d->iMaxSockets = 7; d->iMaxUdpDg = 512;
+    strcpy(d->szDescription, "fake provider"); strcpy(d->szSystemStatus, "Running");
+    return 0;
+}
+int WSPAPI WSPCleanup(LPCLEANUPPROC p, DWORD c, int *e) { (void)p; (void)c; (void)e; return 0; }
+SOCKET WSPAPI WSPSocket(int af, int t, int p, DWORD id, int f, int *e) {
+    (void)af; (void)t; (void)p; (void)id; (void)f;
+    if (mode() == 'h') for (;;) pause();
+    *e = WSAENETDOWN;
+    return INVALID_SOCKET;
+}
+C
+if $cc -shared -fPIC -I"$top/include" -o "$work/fake.so" "$work/fake-main.c" "$work/fake-stubs.c" 2>"$work/cc.log"; then
+    # expect_failure NAME RC STDERR-REGEX: exit RC with one "ws2ctl: error:" line (stdout may have the probe's rows).
+    expect_failure() {
+        if [ "$rc" -ne "$2" ]; then fail "$1" "exit $rc, expected $2; stdout: $out; stderr: $err"; return; fi
+        if [ "$(wc -l <"$work/err")" -ne 1 ] || ! grep -Eq -- "^ws2ctl: error: .*$3" <<<"$err"; then fail "$1" "stderr: $err"; return; fi
+        pass "$1"
+    }
+    run install fake "$work/fake.so" --protocols tcp; expect "install a provider that exports every entry point" 0 "^installed 'fake'"
+    FAKE_MODE=f run probe fake
+    expect_failure "probe: self-test fails at WSPSocket (exit 5)" 5 "self-test failed at WSPSocket: error 10050"
+    grep -Eq '^cleanup +ok$' <<<"$out" && pass "probe: WSPCleanup after a failed self-test" \
+        || fail "probe: WSPCleanup after a failed self-test" "$out"
+    FAKE_MODE=f run probe fake --no-self-test; expect "probe --no-self-test of the fake provider" 0 '^description +fake provider$'
+    FAKE_MODE=s run probe fake; expect_failure "probe: WSPStartup fails (exit 4)" 4 "WSPStartup\(2\.0\) failed with error 10091"
+    start=$(date +%s%N)
+    FAKE_MODE=h run probe fake --timeout 1
+    elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+    expect_failure "probe: a hanging provider is stopped by --timeout (exit 5)" 5 "did not finish in time"
+    [ "$elapsed" -lt 5000 ] && pass "probe --timeout 1 ends within seconds ($elapsed ms)" || fail "probe --timeout 1 ends within seconds" "$elapsed ms"
+    run remove fake; expect "remove fake" 0 "^removed 'fake'"
+else
+    fail "compile a fake provider with $cc" "$(cat "$work/cc.log")"
+fi
 
 # --- --catalog and the default ---
 other=$work/other.ini
@@ -237,10 +297,31 @@ mkdir "$work/dir.ini"
 run list --catalog "$work/dir.ini"; expect_error "list: unreadable catalog (exit 2)" 2 "cannot read $work/dir.ini"
 run install y "$lib" --catalog "$work/dir.ini"; expect_error "install: unreadable catalog (exit 2)" 2 "$work/dir.ini"
 run install y "$lib" --catalog "$work/no/such/dir/w.ini"; expect_error "install: catalog directory missing (exit 2)" 2 "No such file or directory"
-if [ "$(id -u)" -ne 0 ]; then
-    echo "[Providers]" >"$work/secret.ini"; chmod 000 "$work/secret.ini"
-    run list --catalog "$work/secret.ini"; expect_error "list: permission denied (exit 2)" 2 "Permission denied"
+run remove tcpip --catalog "$work/dir.ini"; expect_error "remove: unreadable catalog (exit 2)" 2 "$work/dir.ini"
+run probe tcpip --catalog "$work/dir.ini"; expect_error "probe NAME: unreadable catalog (exit 2)" 2 "$work/dir.ini"
+
+# --- permissions: as an unprivileged user (root runs these as nobody) ---
+pub=$(mktemp -d "${TMPDIR:-/tmp}/ws2ctl-perm.XXXXXX"); chmod 755 "$pub"
+as_user() { if [ "$(id -u)" -eq 0 ]; then setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; else "$@"; fi; }
+# run_user ARGS...: like run, as that user.
+run_user() { as_user "$ctl" "$@" >"$work/out" 2>"$work/err"; rc=$?; out=$(cat "$work/out"); err=$(cat "$work/err"); }
+if [ "$(id -u)" -ne 0 ] || command -v setpriv >/dev/null; then
+    "$ctl" install tcpip "$lib" --catalog "$pub/w.ini" >/dev/null
+    printf '[Providers]\nNumProviders=0\n' >"$pub/secret.ini"; chmod 000 "$pub/secret.ini"
+    run_user list --catalog "$pub/secret.ini"; expect_error "list: permission denied (exit 2)" 2 "cannot open $pub/secret.ini: Permission denied"
+    chmod 444 "$pub/w.ini" "$pub/w.ini.lock"; [ "$(id -u)" -eq 0 ] || chmod 555 "$pub"
+    run_user list --catalog "$pub/w.ini"; expect "list: a read-only catalog is listed" 0 "^1 +tcpip "
+    run_user install other "$lib" --catalog "$pub/w.ini"; expect_error "install: read-only directory (exit 2)" 2 "Permission denied"
+    run_user remove tcpip --catalog "$pub/w.ini"; expect_error "remove: read-only directory (exit 2)" 2 "Permission denied"
+    chmod 777 "$pub"; chmod 666 "$pub/w.ini.lock"
+    run_user install other "$lib" --catalog "$pub/w.ini"; expect_error "install: read-only catalog file in a writable directory (exit 2)" 2 "cannot write $pub/w.ini: Permission denied"
+    run_user remove tcpip --catalog "$pub/w.ini"; expect_error "remove: read-only catalog file (exit 2)" 2 "cannot write $pub/w.ini: Permission denied"
+    check "the read-only catalog is unchanged" grep -q '^ProviderKey0="tcpip"$' "$pub/w.ini"
+    chmod -R u+rwX "$pub"
+else
+    echo "# skipped: permission checks need setpriv when run as root"
 fi
+rm -rf "$pub"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -142,6 +142,11 @@ public final class Reactor: @unchecked Sendable {
         let tokens = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
         let events = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
         defer { tokens.deallocate(); events.deallocate() }
+        // The kicks taken in one wake-up: swapped with State.kicked, so that
+        // each array keeps its buffer (no allocation per kick).
+        var batch: [UInt64] = []
+        batch.reserveCapacity(64)
+        state.withLock { $0.kicked.reserveCapacity(64) }
         while true {
             let n = ws2spi_epoll_wait(epfd, tokens, events, Int32(capacity), -1)
             if n < 0 { if errno == EINTR { continue } else { break } }
@@ -150,14 +155,14 @@ public final class Reactor: @unchecked Sendable {
                 if token == 0 {
                     var value: UInt64 = 0
                     _ = Glibc.read(wakeFD, &value, 8)
-                    let (kicked, stop) = state.withLock { s -> ([UInt64], Bool) in
-                        let k = s.kicked
-                        s.kicked.removeAll(keepingCapacity: true)
+                    let stop = state.withLock { s -> Bool in
+                        swap(&s.kicked, &batch)
                         s.wakePending = false
-                        return (k, s.stopping)
+                        return s.stopping
                     }
                     if stop { return }
-                    for t in kicked { client(t)?.reactorEvent(0) }
+                    for t in batch { client(t)?.reactorEvent(0) }
+                    batch.removeAll(keepingCapacity: true)
                 } else {
                     client(token)?.reactorEvent(events[i])
                 }

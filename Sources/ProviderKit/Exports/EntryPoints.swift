@@ -6,7 +6,9 @@ import CWS2SPI
 
 @_cdecl("WSPStartup")
 public func WSPStartup(_ wVersionRequested: WORD, _ lpWSAData: LPWSADATA?) -> Int32 {
-    installedProvider.startup(version: wVersionRequested, data: lpWSAData)
+    // From inside a blocking hook (RULINGS §5); the code is the result here.
+    if calledFromBlockingHook { return WSAError.inProgress.code }
+    return installedProvider.startup(version: wVersionRequested, data: lpWSAData)
 }
 
 @_cdecl("WSPCleanup")

@@ -111,12 +111,25 @@ public enum EventObjects {
                      timeout: DWORD, alertable: Bool) throws(WSAError) -> DWORD {
         guard count >= 1 && count <= DWORD(WSA_MAXIMUM_WAIT_EVENTS) else { throw HostError.invalidParameter }
         guard let handles else { throw .fault }
-        var events: [EventObject] = []
-        events.reserveCapacity(Int(count))
-        for i in 0..<Int(count) {
-            guard let event = object(handles[i]) else { throw HostError.invalidHandle }
-            events.append(event)
+        let n = Int(count)
+        // The objects live on the stack for the wait: waiting allocates
+        // nothing (the hot path of event-driven overlapped I/O).
+        let result = withUnsafeTemporaryAllocation(of: EventObject.self, capacity: n) { buffer -> DWORD? in
+            let events = buffer.baseAddress!
+            var found = 0
+            defer { events.deinitialize(count: found) }
+            while found < n {
+                guard let event = object(handles[found]) else { return nil }
+                (events + found).initialize(to: event)
+                found += 1
+            }
+            return wait(UnsafeBufferPointer(start: events, count: n), all: all, timeout: timeout, alertable: alertable)
         }
+        guard let result else { throw HostError.invalidHandle }
+        return result
+    }
+
+    private static func wait(_ events: UnsafeBufferPointer<EventObject>, all: Bool, timeout: DWORD, alertable: Bool) -> DWORD {
         let check = { () -> Int? in all ? allSignalled(events) : firstSignalled(events) }
         if let index = check() { return WSA_WAIT_EVENT_0 + DWORD(index) }
         if timeout == 0 && !alertable { return WSA_WAIT_TIMEOUT }
@@ -132,14 +145,14 @@ public enum EventObjects {
     }
 
     /// Wait-any: the lowest index of a signalled event.
-    private static func firstSignalled(_ events: [EventObject]) -> Int? {
+    private static func firstSignalled(_ events: UnsafeBufferPointer<EventObject>) -> Int? {
         events.firstIndex { $0.isSignalled }
     }
 
     /// Wait-all: 0 when every event was signalled at one moment. Two equal
     /// reads of every state word (each change bumps the word) prove that
     /// moment: between the two reads nothing changed.
-    private static func allSignalled(_ events: [EventObject]) -> Int? {
+    private static func allSignalled(_ events: UnsafeBufferPointer<EventObject>) -> Int? {
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: events.count) { first -> Int? in
             for (i, event) in events.enumerated() {
                 let word = event.word

@@ -10,14 +10,7 @@ import CWS2SPI
 import WS2Catalog
 
 /// The entry points every provider exports, in WS2HOST_PROCS member order.
-let providerEntryPoints = [
-    "WSPAccept", "WSPAsyncSelect32", "WSPBind", "WSPCallbackSelect16", "WSPCancelBlockingCall32",
-    "WSPCleanup", "WSPCloseSocket", "WSPConnect", "WSPEnumNetworkEvents", "WSPEventSelect",
-    "WSPGetPeerName", "WSPGetSockName", "WSPGetSockOpt", "WSPIoctlSocket", "WSPIsBlocking32",
-    "WSPListen", "WSPRecv", "WSPRecvFrom", "WSPSelect", "WSPSend", "WSPSendTo",
-    "WSPSetBlockingHook32", "WSPSetSockOpt", "WSPShutdown", "WSPSocket", "WSPStartup",
-    "WSPUnhookBlockingHook32",
-]
+let providerEntryPoints = ProviderEntryPoints.names
 
 /// One provider's C record and the C memory it owns.
 final class HostedProvider: @unchecked Sendable {
