@@ -33,6 +33,8 @@ struct SocketStatus: OptionSet, Sendable {
     static let peerClosed = SocketStatus(rawValue: 1 << 12)
     /// Event-driven without FD_OOB selected (see Transfer.receiveStream).
     static let urgentByEngine = SocketStatus(rawValue: 1 << 13)
+    /// The stream broke (`ColdState.brokenError`).
+    static let broken = SocketStatus(rawValue: 1 << 14)
 }
 
 /// A connection taken from the kernel's accept queue that WSPAccept has not
@@ -58,6 +60,11 @@ struct ColdState: Sendable {
     /// pass it (Linux drops an unread urgent byte once reads go past its mark;
     /// Winsock keeps it until read with MSG_OOB, draft §2.8.2).
     var urgentByte: UInt8?
+    /// Why the stream broke (reset, aborted, timed out): every later receive
+    /// fails with it. Linux reports the error to one recv and then the end
+    /// of the stream; Winsock keeps reporting WSAECONNRESET, which tells a
+    /// reset from a graceful close.
+    var brokenError: WSAError?
 }
 typealias GROUPID = UInt32
 
@@ -131,6 +138,20 @@ final class IPSocket: @unchecked Sendable {
         setAbortiveLinger(fd)
         Sys.close(fd)
     }
+
+    /// Records a receive error that ends the stream (see `ColdState.brokenError`).
+    @inline(__always)
+    func recordBreak(_ error: WSAError) {
+        guard kind == .stream, error == .connectionReset || error == .connectionAborted
+                || error == .networkReset || error == .timedOut else { return }
+        state.withLock { if $0.brokenError == nil { $0.brokenError = error } }
+        set(.broken)
+    }
+    @inline(__always) func recordBreak(_ code: Int32) { recordBreak(WSAError(code: code)) }
+
+    /// The error the stream broke with, if it did.
+    @inline(__always)
+    var brokenError: WSAError? { current.contains(.broken) ? state.withLock { $0.brokenError } : nil }
 
     /// Moves a waiting urgent byte from the kernel into `urgentByte`
     /// (SO_OOBINLINE off). A newer urgent byte replaces an older one, as in BSD.

@@ -66,20 +66,9 @@ final class OverlappedIO: @unchecked Sendable {
         var urgent = Ring<PendingOperation>()
         /// The socket was closed: everything was aborted, nothing more is queued.
         var closed = false
-        /// The stream broke (reset, aborted, timed out): the code every
-        /// later receive fails with. Linux reports the error to one recv
-        /// and the end of the stream to the next; Winsock keeps reporting
-        /// WSAECONNRESET, which tells a reset from a graceful close.
-        var broken: Int32 = 0
         var count: Int { receives.count + sends.count + urgent.count }
     }
     let queues = Mutex(Queues())
-
-    /// The receive errors after which the stream carries nothing more.
-    @inline(__always) static func breaks(_ error: Int32) -> Bool {
-        error == WSAError.connectionReset.code || error == WSAError.connectionAborted.code
-            || error == WSAError.networkReset.code || error == WSAError.timedOut.code
-    }
 
     /// WSPCloseSocket, the last WSPCleanup: every pending operation
     /// completes with WSA_OPERATION_ABORTED, once, in posting order per queue.
@@ -116,7 +105,7 @@ extension TCPIPProvider {
                                   from: from, fromLength: fromLength, to: nil)
         let result: (Int, Int32)? = try io.queues.withLock { (q) throws(WSAError) -> (Int, Int32)? in
             if q.closed { throw .notSocket }
-            if q.broken != 0 { throw WSAError(code: q.broken) }
+            if let broken = socket.brokenError { throw broken }
             if q.count >= OverlappedIO.limit { throw .wouldBlock }
             if urgent ? q.urgent.isEmpty : q.receives.isEmpty {
                 if !urgent { guardUrgentByte(socket) }
@@ -124,7 +113,7 @@ extension TCPIPProvider {
                 case .finished(let error, let n, let f):
                     // An error at once fails the call; nothing is queued.
                     if error != 0 {
-                        if socket.kind == .stream && OverlappedIO.breaks(error) { q.broken = error }
+                        socket.recordBreak(error)
                         if !urgent && !q.urgent.isEmpty { finishUrgent(socket, &q) }
                         if error == WSAError.messageSize.code { received?.pointee = DWORD(n); flags.pointee = f }
                         throw WSAError(code: error)
@@ -217,15 +206,15 @@ extension TCPIPProvider {
                 var first = true
                 while let op = q.receives.first {
                     let attempt: Attempt
-                    if q.broken != 0 {
-                        attempt = .finished(q.broken, 0, op.flags)
+                    if let broken = socket.brokenError {
+                        attempt = .finished(broken.code, 0, op.flags)
                     } else {
                         if !first { guardUrgentByte(socket) }
                         first = false
                         attempt = attemptReceive(socket, op)
                     }
                     guard case .finished(let error, let n, let f) = attempt else { break }
-                    if socket.kind == .stream && OverlappedIO.breaks(error) { q.broken = error }
+                    socket.recordBreak(error)
                     _ = q.receives.popFirst()
                     op.completion?.complete(error: error, bytes: n, flags: f)
                 }
@@ -271,9 +260,9 @@ extension TCPIPProvider {
     /// Completes the MSG_OOB receives that can complete now, in order.
     private func finishUrgent(_ socket: IPSocket, _ q: inout OverlappedIO.Queues) {
         while let op = q.urgent.first {
-            let attempt = q.broken != 0 ? .finished(q.broken, 0, op.flags) : attemptUrgent(socket, op)
+            let attempt = socket.brokenError.map { .finished($0.code, 0, op.flags) } ?? attemptUrgent(socket, op)
             guard case .finished(let error, let n, let f) = attempt else { break }
-            if OverlappedIO.breaks(error) { q.broken = error }
+            socket.recordBreak(error)
             _ = q.urgent.popFirst()
             op.completion?.complete(error: error, bytes: n, flags: f)
         }

@@ -41,6 +41,7 @@ extension TCPIPProvider {
                     try kernelReceive(socket.fd, buffer, Int(length), kernelFlags | dontWait, wantsFrom, &peer, &peerLength)
                 }
         } catch {
+            socket.recordBreak(error)
             if st.contains(.watched) && error != .wouldBlock { afterReceive(socket, filled: true) }
             // A datagram socket learns of an ICMP port-unreachable as a reset.
             if socket.kind == .datagram && error == .connectionRefused { throw .connectionReset }
@@ -72,6 +73,7 @@ extension TCPIPProvider {
 
         switch socket.kind {
         case .stream:
+            if st.contains(.broken), let broken = socket.brokenError { throw broken }
             if inFlags & WS.MSG_OOB != 0 && !st.contains(.connected) { throw .notConnected }
             if !st.contains(.connected) {
                 if st.contains(.connecting) && socket.resolveConnect() == nil && socket.current.contains(.connected) {
@@ -122,6 +124,7 @@ extension TCPIPProvider {
                 continue   // only the urgent byte was there: wait again
             } catch {
                 if socket.current.contains(.closed) { throw .interrupted }
+                socket.recordBreak(error.wsa)
                 throw error.wsa
             }
         }

@@ -160,6 +160,19 @@ TEST(close_linger_zero_hard) {
     char buf[8];
     DWORD n;
     CHECK_WSA(recv_some(s, buf, sizeof buf, &n, lpErrno), WSAECONNRESET);
+    /* "Any WSPRecv()": Linux reports the reset once and then an end of
+     * stream; the provider keeps failing, so a reset never reads as a
+     * graceful close. Also with SO_OOBINLINE (the other receive path). */
+    CHECK_WSA(recv_some(s, buf, sizeof buf, &n, lpErrno), WSAECONNRESET);
+    CHECK_WSA(recv_some(s, buf, sizeof buf, &n, lpErrno), WSAECONNRESET);
+    SOCKET c2, s2;
+    t_tcp_pair(&c2, &s2);
+    BOOL on = TRUE;
+    CHECK_OK(WSPSetSockOpt(s2, SOL_SOCKET, SO_OOBINLINE, (const char *)&on, sizeof on, lpErrno));
+    CHECK_OK(WSPSetSockOpt(c2, SOL_SOCKET, SO_LINGER, (const char *)&l, sizeof l, lpErrno));
+    CHECK_OK(WSPCloseSocket(c2, lpErrno));
+    CHECK_WSA(recv_some(s2, buf, sizeof buf, &n, lpErrno), WSAECONNRESET);
+    CHECK_WSA(recv_some(s2, buf, sizeof buf, &n, lpErrno), WSAECONNRESET);
 }
 
 /* Draft §3.1.2: closing "releases the socket descriptor s, so that further
