@@ -6,7 +6,7 @@
 #   make uninstall        remove what `make install` put there
 #   make test             every test stage, ending with "N passed, M failed"
 #   make demo             load the library with dlopen from a C host and use it
-#   make examples         the echo servers of examples/, in build/examples
+#   make examples         the programs of examples/ and the Swift example, in build/examples
 #   make bench            raw Linux sockets vs. the SPI, with targets
 #   make clean            remove build/ and .build/
 #

@@ -9,7 +9,7 @@
 #   6 c-tests         scripts/run-c-tests.sh build/test-prefix (if present)
 #   6b cli            Tests/cli/test-ws2ctl.sh: the installed ws2ctl, as a user runs it
 #   7 python-host     Tests/python/ctypes_host.py: a non-C host loads the library
-#   8 examples        the echo servers of examples/ run their --self-test
+#   8 examples        the programs of examples/ run their self-tests
 #
 # Every stage runs even when an earlier one failed (stages that need the
 # library are skipped, as failures, when it could not be built or installed).

@@ -122,14 +122,28 @@ void t_tcp_pair(SOCKET *client, SOCKET *server) {
     *server = s;
 }
 
-SOCKET t_udp_bound(struct sockaddr_in *addr) {
-    SOCKET s = t_socket(SOCK_DGRAM);
+void t_bind_loopback(SOCKET s, struct sockaddr_in *addr) {
     struct sockaddr_in a = t_loopback(0);
     int len = sizeof a;
     CHECK_OK(WSPBind(s, (struct sockaddr *)&a, sizeof a, lpErrno));
     CHECK_OK(WSPGetSockName(s, (struct sockaddr *)&a, &len, lpErrno));
     if (addr) *addr = a;
+}
+
+SOCKET t_udp_bound(struct sockaddr_in *addr) {
+    SOCKET s = t_socket(SOCK_DGRAM);
+    t_bind_loopback(s, addr);
     return s;
+}
+
+void t_set_int_opt(SOCKET s, int level, int opt, int value) {
+    CHECK_OK(WSPSetSockOpt(s, level, opt, (const char *)&value, sizeof value, lpErrno));
+}
+
+void t_hard_close(SOCKET s) {
+    struct linger l = { 1, 0 };
+    CHECK_OK(WSPSetSockOpt(s, SOL_SOCKET, SO_LINGER, (const char *)&l, sizeof l, lpErrno));
+    CHECK_OK(WSPCloseSocket(s, lpErrno));
 }
 
 int t_send_all(SOCKET s, const void *buf, DWORD len) {

@@ -50,6 +50,9 @@ SOCKET t_listener(struct sockaddr_in *addr);
 void t_tcp_pair(SOCKET *client, SOCKET *server);
 /* A UDP socket bound to 127.0.0.1, port 0; *addr gets its address. */
 SOCKET t_udp_bound(struct sockaddr_in *addr);
+void t_bind_loopback(SOCKET s, struct sockaddr_in *addr);  /* 127.0.0.1:0; *addr (may be NULL) gets the port */
+void t_set_int_opt(SOCKET s, int level, int opt, int value);   /* WSPSetSockOpt of an int, CHECKed */
+void t_hard_close(SOCKET s);                   /* SO_LINGER {1, 0}, then WSPCloseSocket: the peer sees a reset */
 int t_send_all(SOCKET s, const void *buf, DWORD len);          /* 0 or WSA code */
 int t_recv_exact(SOCKET s, void *buf, DWORD len);              /* 0 or WSA code */
 /* Open file descriptors of this process (from /proc/self/fd). */

@@ -176,22 +176,8 @@ static void ov_pair(SOCKET *o, SOCKET *peer) { tcp_pair(peer, 0, o, 1); }
 /* An overlapped UDP socket bound to 127.0.0.1, port 0. */
 static SOCKET ov_udp_bound(struct sockaddr_in *addr) {
     SOCKET s = ov_socket(SOCK_DGRAM);
-    struct sockaddr_in a = t_loopback(0);
-    int len = sizeof a;
-    CHECK_OK(WSPBind(s, (struct sockaddr *)&a, sizeof a, lpErrno));
-    CHECK_OK(WSPGetSockName(s, (struct sockaddr *)&a, &len, lpErrno));
-    if (addr) *addr = a;
+    t_bind_loopback(s, addr);
     return s;
-}
-
-static void set_int_opt(SOCKET s, int level, int opt, int value) {
-    CHECK_OK(WSPSetSockOpt(s, level, opt, (const char *)&value, sizeof value, lpErrno));
-}
-
-static void hard_close(SOCKET s) {
-    struct linger l = { 1, 0 };
-    CHECK_OK(WSPSetSockOpt(s, SOL_SOCKET, SO_LINGER, (const char *)&l, sizeof l, lpErrno));
-    CHECK_OK(WSPCloseSocket(s, lpErrno));
 }
 
 static WSAEVENT new_event(void) {
@@ -326,7 +312,7 @@ TEST_T(sends_300_go_out_in_posting_order, 40) {
     t_startup();
     SOCKET s, peer;
     ov_pair(&s, &peer);
-    set_int_opt(s, SOL_SOCKET, SO_SNDBUF, 8192);
+    t_set_int_opt(s, SOL_SOCKET, SO_SNDBUF, 8192);
     enum { N = 300 };
     static DWORD len[N];
     static size_t off[N];
@@ -466,7 +452,7 @@ TEST_T(sends_from_four_threads_stay_whole, 30) {
     t_startup();
     SOCKET peer;
     ov_pair(&mt_socket, &peer);
-    set_int_opt(mt_socket, SOL_SOCKET, SO_SNDBUF, 8192);
+    t_set_int_opt(mt_socket, SOL_SOCKET, SO_SNDBUF, 8192);
     static struct mt_poster a[MT_THREADS];
     pthread_t th[MT_THREADS];
     for (int t = 0; t < MT_THREADS; t++) {
@@ -1083,7 +1069,7 @@ TEST(getoverlappedresult_failure) {
     static unsigned char buf[64];
     WSAEVENT e = new_event();
     CHECK_EQ(POST_RECV(s, 0, buf, sizeof buf, e, NULL), WSA_IO_PENDING);
-    hard_close(peer);
+    t_hard_close(peer);
     CHECK_EQ(WSAWaitForMultipleEvents(1, &e, FALSE, 2000, FALSE), WSA_WAIT_EVENT_0);
     CHECK_EQ(ov[0].Internal, WSAECONNRESET);
     DWORD n = 0xDEAD, flags = 0xFFFF;
@@ -1171,7 +1157,7 @@ TEST(reset_completes_with_error) {
     int flags = MSG_OOB, err = 0;
     CHECK_EQ(WSPRecv(s, urg, 1, &n, &flags, &ov[60], on_done, &err), SOCKET_ERROR);
     CHECK_EQ(err, WSA_IO_PENDING);
-    hard_close(peer);
+    t_hard_close(peer);
     RUN_UNTIL(5, 5);
     CHECK_DONE(0, WSAECONNRESET, 0);
     for (int i = 0; i < 3; i++) CHECK_DONE(50 + i, WSAECONNRESET, 0);
@@ -1183,15 +1169,15 @@ TEST(reset_completes_with_error) {
 
     SOCKET s2, peer2;
     ov_pair(&s2, &peer2);
-    set_int_opt(s2, SOL_SOCKET, SO_SNDBUF, 8192);
-    set_int_opt(peer2, SOL_SOCKET, SO_RCVBUF, 8192);
+    t_set_int_opt(s2, SOL_SOCKET, SO_SNDBUF, 8192);
+    t_set_int_opt(peer2, SOL_SOCKET, SO_RCVBUF, 8192);
     static unsigned char big[65536];
     int first_pending = -1;
     for (int i = 1; i <= 40; i++)
         if (POST_SEND(s2, i, big, sizeof big, NULL, on_done) == WSA_IO_PENDING && first_pending < 0) first_pending = i;
     CHECK(first_pending > 0);
     t_sleep_ms(50);
-    hard_close(peer2);
+    t_hard_close(peer2);
     RUN_UNTIL(45, 5);   /* the 5 receives above, the 40 sends */
     for (int i = 1; i <= 40; i++) CHECK_EQ(calls(i), 1);
     /* sends completed in order: the first failed one is a reset */
@@ -1220,8 +1206,8 @@ TEST_T(close_aborts_every_pending_operation, 30) {
     t_startup();
     SOCKET s, peer;
     ov_pair(&s, &peer);
-    set_int_opt(s, SOL_SOCKET, SO_SNDBUF, 8192);
-    set_int_opt(peer, SOL_SOCKET, SO_RCVBUF, 8192);
+    t_set_int_opt(s, SOL_SOCKET, SO_SNDBUF, 8192);
+    t_set_int_opt(peer, SOL_SOCKET, SO_RCVBUF, 8192);
     static unsigned char rbuf[130][32];
     static unsigned char big[65536];
     memset(rbuf, 0xEE, sizeof rbuf);
@@ -1330,8 +1316,8 @@ TEST_T(limit_1024_outstanding, 30) {
     t_startup();
     SOCKET s, peer;
     ov_pair(&s, &peer);
-    set_int_opt(s, SOL_SOCKET, SO_SNDBUF, 8192);
-    set_int_opt(peer, SOL_SOCKET, SO_RCVBUF, 8192);
+    t_set_int_opt(s, SOL_SOCKET, SO_SNDBUF, 8192);
+    t_set_int_opt(peer, SOL_SOCKET, SO_RCVBUF, 8192);
     unsigned char *big = calloc(1, 8u << 20);
     static unsigned char rbuf[1100];
     CHECK_EQ(POST_SEND(s, 0, big, 8u << 20, NULL, on_done), WSA_IO_PENDING);
@@ -1525,7 +1511,7 @@ TEST(overlapped_socket_null_lpoverlapped_nonblocking) {
     CHECK_OK(WSPSend(s, "ok", 2, &n, 0, NULL, NULL, lpErrno));
     CHECK_EQ(n, 2);
     /* sends do not block either: the peer reads nothing */
-    set_int_opt(s, SOL_SOCKET, SO_SNDBUF, 8192);
+    t_set_int_opt(s, SOL_SOCKET, SO_SNDBUF, 8192);
     static unsigned char big[65536];
     t0 = t_now();
     int would_block = 0;
@@ -1699,7 +1685,7 @@ TEST(immediate_error_reports_in_the_call_only) {
     /* a reset before the call: WSAECONNRESET at once, nothing reported */
     SOCKET s, peer;
     ov_pair(&s, &peer);
-    hard_close(peer);
+    t_hard_close(peer);
     CHECK(ready(s, 0, 2000));
     t_sleep_ms(20);
     memset(&ov[1], 0x5A, sizeof ov[1]);
@@ -1779,11 +1765,11 @@ TEST(oob_receive_pends_until_urgent_byte) {
     CHECK_DONE(2, 0, 3);
     CHECK(memcmp(b, "def", 3) == 0);
     /* SO_OOBINLINE: no out-of-band byte to wait for */
-    set_int_opt(s, SOL_SOCKET, SO_OOBINLINE, 1);
+    t_set_int_opt(s, SOL_SOCKET, SO_OOBINLINE, 1);
     memset(&ov[3], 0, sizeof ov[3]);
     flags = MSG_OOB;
     CHECK_WSA(WSPRecv(s, urg, sizeof urg, &n, &flags, &ov[3], on_done, lpErrno), WSAEINVAL);
-    set_int_opt(s, SOL_SOCKET, SO_OOBINLINE, 0);
+    t_set_int_opt(s, SOL_SOCKET, SO_OOBINLINE, 0);
     /* a pending one is aborted by the close */
     memset(&ov[4], 0, sizeof ov[4]);
     flags = MSG_OOB;
@@ -1861,7 +1847,7 @@ TEST_T(oob_send_in_parts_marks_only_its_last_byte, 40) {
     t_startup();
     SOCKET s, peer;
     ov_pair(&s, &peer);
-    set_int_opt(s, SOL_SOCKET, SO_SNDBUF, 8192);   /* URG cannot go out in one piece */
+    t_set_int_opt(s, SOL_SOCKET, SO_SNDBUF, 8192);   /* URG cannot go out in one piece */
     enum { LEAD = 65536, URG = 300000 };
     unsigned char *src = malloc(LEAD + URG);
     fill_stream(src, 0, LEAD + URG);
@@ -1906,8 +1892,8 @@ TEST_T(aborted_sends_report_bytes_sent, 30) {
     t_startup();
     SOCKET s, peer;
     ov_pair(&s, &peer);
-    set_int_opt(s, SOL_SOCKET, SO_SNDBUF, 8192);
-    set_int_opt(peer, SOL_SOCKET, SO_RCVBUF, 8192);
+    t_set_int_opt(s, SOL_SOCKET, SO_SNDBUF, 8192);
+    t_set_int_opt(peer, SOL_SOCKET, SO_RCVBUF, 8192);
     enum { N = 12, LEN = 65536 };
     unsigned char *src = malloc((size_t)N * LEN);
     fill_stream(src, 0, (size_t)N * LEN);
@@ -2198,8 +2184,8 @@ TEST(cleanup_aborts_pending_operations) {
     t_startup();
     SOCKET s, peer;
     ov_pair(&s, &peer);
-    set_int_opt(s, SOL_SOCKET, SO_SNDBUF, 8192);
-    set_int_opt(peer, SOL_SOCKET, SO_RCVBUF, 8192);
+    t_set_int_opt(s, SOL_SOCKET, SO_SNDBUF, 8192);
+    t_set_int_opt(peer, SOL_SOCKET, SO_RCVBUF, 8192);
     static unsigned char rbuf[20][8], big[65536];
     WSAEVENT e = new_event();
     for (int i = 0; i < 10; i++) CHECK_EQ(POST_RECV(s, i, rbuf[i], 8, NULL, on_done), WSA_IO_PENDING);

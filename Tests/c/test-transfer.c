@@ -16,16 +16,6 @@ static void set_nonblocking(SOCKET s, int on) {
     CHECK_OK(WSPIoctlSocket(s, FIONBIO, &v, lpErrno));
 }
 
-static void set_int_opt(SOCKET s, int level, int opt, int value) {
-    CHECK_OK(WSPSetSockOpt(s, level, opt, (const char *)&value, sizeof value, lpErrno));
-}
-
-static void hard_close(SOCKET s) {
-    struct linger l = { 1, 0 };
-    CHECK_OK(WSPSetSockOpt(s, SOL_SOCKET, SO_LINGER, (const char *)&l, sizeof l, lpErrno));
-    CHECK_OK(WSPCloseSocket(s, lpErrno));
-}
-
 /* ---- a sender thread: `total` bytes of the pattern, in odd-sized chunks ---- */
 struct sender { SOCKET s; size_t total; int close_after; int delay_ms; int err; };
 
@@ -102,8 +92,8 @@ TEST(blocking_send_sends_everything) {
     t_startup();
     SOCKET c, s;
     t_tcp_pair(&c, &s);
-    set_int_opt(c, SOL_SOCKET, SO_SNDBUF, 65536);
-    set_int_opt(s, SOL_SOCKET, SO_RCVBUF, 65536);
+    t_set_int_opt(c, SOL_SOCKET, SO_SNDBUF, 65536);
+    t_set_int_opt(s, SOL_SOCKET, SO_RCVBUF, 65536);
     const DWORD len = 4u << 20;
     unsigned char *out = malloc(len), *in = malloc(len);
     CHECK(out && in);
@@ -180,7 +170,7 @@ TEST(reset_by_peer_recv_connreset) {
     t_startup();
     SOCKET c, s;
     t_tcp_pair(&c, &s);
-    hard_close(s);
+    t_hard_close(s);
     char buf[16];
     DWORD n = 0;
     int flags = 0;
@@ -306,8 +296,8 @@ TEST(nonblocking_send_full_wouldblock) {
     t_startup();
     SOCKET c, s;
     t_tcp_pair(&c, &s);
-    set_int_opt(c, SOL_SOCKET, SO_SNDBUF, 4096);
-    set_int_opt(s, SOL_SOCKET, SO_RCVBUF, 4096);
+    t_set_int_opt(c, SOL_SOCKET, SO_SNDBUF, 4096);
+    t_set_int_opt(s, SOL_SOCKET, SO_RCVBUF, 4096);
     set_nonblocking(c, 1);
     static unsigned char chunk[16384];
     size_t total = 0;
@@ -413,7 +403,7 @@ TEST(send_after_peer_reset_no_sigpipe) {
     t_startup();
     SOCKET c, s;
     t_tcp_pair(&c, &s);
-    hard_close(s);
+    t_hard_close(s);
     t_sleep_ms(50);
     static char buf[1000];
     int failures = 0;
