@@ -31,12 +31,8 @@ struct Probe: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let (path, source) = try resolve()
-            let library = try Library.open(path)
-            try library.requireEntryPoints()
-            if let source { row("provider", source) }
-            row("library", path)
-            row("entry points", "all \(Library.entryPoints.count) WSP entry points exported")
-            // A provider that hangs must not hang the tool.
+            // A provider that hangs (in its constructors, WSPStartup or the
+            // self-test) must not hang the tool: the alarm covers loading too.
             signal(SIGALRM) { _ in
                 let text = "ws2ctl: error: the probe did not finish in time\n"
                 _ = text.withCString { write(2, $0, strlen($0)) }
@@ -44,6 +40,11 @@ struct Probe: ParsableCommand {
             }
             alarm(timeout)
             defer { alarm(0) }
+            let library = try Library.open(path)
+            try library.requireEntryPoints()
+            if let source { row("provider", source) }
+            row("library", path)
+            row("entry points", "all \(Library.entryPoints.count) WSP entry points exported")
             try SelfTest(library).run(loopback: !noSelfTest)
         }
     }
