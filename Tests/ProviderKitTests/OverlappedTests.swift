@@ -128,9 +128,12 @@ final class OverlappedTests: XCTestCase {
             }
             go.give(n)
             // Odd rounds wait, even ones poll (fWait FALSE) as fast as they
-            // can: a poll is the likeliest to land inside a completion.
+            // can: a poll is the likeliest to land inside a completion. A
+            // poll that goes on for long waits instead: on a busy machine
+            // the completing thread may be queued behind the poller.
             var (error, bytes, _) = result(o, wait: n % 2 == 1)
-            while error == .ioIncomplete { (error, bytes, _) = result(o) }
+            var polls = 0
+            while error == .ioIncomplete { polls += 1; (error, bytes, _) = result(o, wait: polls > Turn.spins) }
             XCTAssertNil(error)
             XCTAssertEqual(bytes, DWORD(n))
             if !EventObjects.isSignalled(event) { early += 1 }
@@ -167,7 +170,8 @@ final class OverlappedTests: XCTestCase {
             let before = o.pointee.OffsetHigh
             go.give(n)
             var (error, _, _) = result(o, wait: n % 2 == 1)
-            while error == .ioIncomplete { (error, _, _) = result(o) }
+            var polls = 0
+            while error == .ioIncomplete { polls += 1; (error, _, _) = result(o, wait: polls > Turn.spins) }
             if !thread.hasAPCs { early += 1 }
             // The routine counts in OffsetHigh (complete() wrote Offset, the flags).
             XCTAssertEqual(Wait.sleep(milliseconds: 0, alertable: true), WAIT_IO_COMPLETION)
@@ -188,9 +192,46 @@ final class OverlappedTests: XCTestCase {
     }
 }
 
-/// A turn counter shared by two threads (spinning: the race is the point).
-private final class Turn: Sendable {
+/// A turn counter shared by two threads. The waiter spins (the race needs
+/// both threads running at once), then sleeps: on a busy machine the giver
+/// may be queued behind the spinner, and every spinning hand-over would then
+/// cost a scheduler tick (minutes for the races above), while a wake-up
+/// gets the waiter back at once.
+private final class Turn: @unchecked Sendable {
+    /// Spins (or polls) before sleeping: far longer than a hand-over
+    /// between two running threads takes.
+    static let spins = 20_000
     private let value = Atomic<Int>(0)
-    func give(_ n: Int) { value.store(n, ordering: .releasing) }
-    func await(_ n: Int) { while value.load(ordering: .acquiring) != n {} }
+    private let sleeping = Atomic<Bool>(false)
+    /// A futex word give() bumps to wake a sleeping waiter.
+    private let bell = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
+    init() { bell.initialize(to: 0) }
+    deinit { bell.deallocate() }
+
+    func give(_ n: Int) {
+        value.store(n, ordering: .releasing)
+        if sleeping.load(ordering: .sequentiallyConsistent) {
+            _ = ws2spi_word_add(bell, 1)
+            ws2spi_futex_wake(bell, 1)
+        }
+    }
+
+    func await(_ n: Int) {
+        var spins = 0
+        while value.load(ordering: .acquiring) != n {
+            spins += 1
+            if spins > Turn.spins { sleep(until: n); return }
+        }
+    }
+
+    private func sleep(until n: Int) {
+        sleeping.store(true, ordering: .sequentiallyConsistent)
+        while true {
+            let rung = ws2spi_word_load(bell)
+            if value.load(ordering: .sequentiallyConsistent) == n { break }
+            // Bounded: give() may have read `sleeping` before it was set.
+            _ = ws2spi_futex_wait(bell, rung, ws2spi_monotonic_ns() + 1_000_000)
+        }
+        sleeping.store(false, ordering: .sequentiallyConsistent)
+    }
 }
