@@ -105,3 +105,6 @@ int ws2spi_futex_wait(uint32_t *word, uint32_t expected, int64_t deadline_ns) {
 void ws2spi_futex_wake(uint32_t *word, int count) {
     syscall(SYS_futex, word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, count, NULL, NULL, 0);
 }
+
+static uint32_t overlapped_stripes[64 * 16] __attribute__((aligned(64)));
+uint32_t *ws2spi_overlapped_stripes(void) { return overlapped_stripes; }

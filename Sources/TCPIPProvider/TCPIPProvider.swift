@@ -29,6 +29,7 @@ public final class TCPIPProvider: ServiceProvider, @unchecked Sendable {
     // MARK: start-up and clean-up
 
     public func startup(version: WORD, data: LPWSADATA?) -> Int32 {
+        initializeGlobals()
         let major = UInt8(version & 0xFF), minor = UInt8(version >> 8)
         if (major, minor) < TCPIPProvider.lowestVersion { return WSAError.versionNotSupported.code }
         guard let data else { return WSAError.fault.code }
@@ -67,6 +68,14 @@ public final class TCPIPProvider: ServiceProvider, @unchecked Sendable {
                 _ = APC.queue(thread: thread) { callback(0, callbackData) }
             }
         }
+    }
+
+    /// Globals the engine thread shares with callers, initialised while no
+    /// engine thread runs (see ProviderKit's Globals.swift: fork safety).
+    private func initializeGlobals() {
+        ProviderKitGlobals.initialize()
+        _ = (Translation.family, Translation.socketType, Translation.ipProtocol, Translation.shutdownHow,
+             Translation.receiveFlags, Translation.sendFlags, IPv4Endpoint.any, Options.table.count, Options.levels.count)
     }
 
     // MARK: the socket table

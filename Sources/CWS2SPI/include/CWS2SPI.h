@@ -105,5 +105,8 @@ uint32_t ws2spi_word_add(uint32_t *word, uint32_t value);
 int ws2spi_futex_wait(uint32_t *word, uint32_t expected, int64_t deadline_ns);
 /* Wakes up to count threads sleeping on word. */
 void ws2spi_futex_wake(uint32_t *word, int count);
+/* The overlapped completions' in-progress stripes (64 cache lines), static
+ * storage: no lazy initialisation the engine thread could race on. */
+uint32_t *ws2spi_overlapped_stripes(void);
 
 #endif

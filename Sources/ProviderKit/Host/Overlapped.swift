@@ -73,11 +73,10 @@ public enum OverlappedStatus {
     /// both). One cache line per stripe.
     private static let stripeCount = 64
     private static let stripeWords = 16
-    nonisolated(unsafe) private static let stripes: UnsafeMutablePointer<UInt32> = {
-        let p = UnsafeMutablePointer<UInt32>.allocate(capacity: stripeCount * stripeWords)
-        p.initialize(repeating: 0, count: stripeCount * stripeWords)
-        return p
-    }()
+    @inline(__always) private static var stripes: UnsafeMutablePointer<UInt32> { ws2spi_overlapped_stripes() }
+
+    /// Part of `ProviderKitGlobals.initialize()`.
+    static func initializeGlobals() { _ = waiters.load(ordering: .relaxed) }
 
     @inline(__always)
     private static func stripe(_ o: LPWSAOVERLAPPED) -> UnsafeMutablePointer<UInt32> {
