@@ -188,3 +188,24 @@ void t_sleep_ms(int ms) {
     struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
     nanosleep(&ts, NULL);
 }
+
+char t_catalog_dir[256], t_catalog_ini[300];
+
+void t_new_catalog(const char *content) {
+    snprintf(t_catalog_dir, sizeof t_catalog_dir, "%s/ws2cat-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    CHECK(mkdtemp(t_catalog_dir) != NULL);
+    snprintf(t_catalog_ini, sizeof t_catalog_ini, "%s/winsock2.ini", t_catalog_dir);
+    CHECK_EQ(setenv("WINSOCK2_INI", t_catalog_ini, 1), 0);
+    if (content) {
+        FILE *f = fopen(t_catalog_ini, "w");
+        CHECK(f != NULL);
+        fputs(content, f);
+        fclose(f);
+    }
+}
+
+void t_drop_catalog(void) {
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", t_catalog_dir);
+    CHECK_EQ(system(cmd), 0);
+}

@@ -53,6 +53,11 @@ SOCKET t_udp_bound(struct sockaddr_in *addr);
 void t_bind_loopback(SOCKET s, struct sockaddr_in *addr);  /* 127.0.0.1:0; *addr (may be NULL) gets the port */
 void t_set_int_opt(SOCKET s, int level, int opt, int value);   /* WSPSetSockOpt of an int, CHECKed */
 void t_hard_close(SOCKET s);                   /* SO_LINGER {1, 0}, then WSPCloseSocket: the peer sees a reset */
+/* A fresh directory with WINSOCK2_INI naming t_catalog_ini in it (content
+ * NULL: no file yet); t_drop_catalog removes the directory. */
+extern char t_catalog_dir[256], t_catalog_ini[300];
+void t_new_catalog(const char *content);
+void t_drop_catalog(void);
 int t_send_all(SOCKET s, const void *buf, DWORD len);          /* 0 or WSA code */
 int t_recv_exact(SOCKET s, void *buf, DWORD len);              /* 0 or WSA code */
 /* Open file descriptors of this process (from /proc/self/fd). */

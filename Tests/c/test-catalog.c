@@ -24,28 +24,6 @@ extern ssize_t recv(int fd, void *buf, size_t len, int flags);
 
 /* ---- the catalog file ---- */
 
-static char dir[256], ini[300];
-
-/* A fresh directory with WINSOCK2_INI naming dir/winsock2.ini in it;
- * content NULL: no file yet. */
-static void new_catalog(const char *content) {
-    snprintf(dir, sizeof dir, "%s/ws2cat-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    CHECK(mkdtemp(dir) != NULL);
-    snprintf(ini, sizeof ini, "%s/winsock2.ini", dir);
-    CHECK_EQ(setenv("WINSOCK2_INI", ini, 1), 0);
-    if (content) {
-        FILE *f = fopen(ini, "w");
-        CHECK(f != NULL);
-        fputs(content, f);
-        fclose(f);
-    }
-}
-
-static void drop_catalog(void) {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK_EQ(system(cmd), 0);
-}
 
 /* The whole file (malloc'd, NUL-terminated), or NULL if missing. */
 static char *slurp(const char *path) {
@@ -121,12 +99,12 @@ static int check_consistent_with(const char *text, int foreign) {
  * ProviderKey<i>, and a [Provider-<key>] section with every entry of
  * §2.1.2.2 from the PROTOCOL_INFO list, plus ProviderId. */
 TEST(install_writes_the_layout) {
-    new_catalog(NULL);
+    t_new_catalog(NULL);
     PROTOCOL_INFO list[2] = { tcp_info(), udp_info() };
     DWORD id = 0;
     CHECK_OK(WPUInstallProvider("tcpip", "/usr/lib/libws2spi.so.2", list, 2, &id, lpErrno));
     CHECK(id != 0);
-    char *text = slurp(ini);
+    char *text = slurp(t_catalog_ini);
     CHECK(text != NULL);
     char expect[2048];
     snprintf(expect, sizeof expect,
@@ -145,26 +123,26 @@ TEST(install_writes_the_layout) {
     if (strcmp(text, expect) != 0) harness_fail(__FILE__, __LINE__, "catalog:\n%s\nexpected:\n%s", text, expect);
     /* The lock file sits beside the catalog; no temporary file is left. */
     char lock[320];
-    snprintf(lock, sizeof lock, "%s.lock", ini);
+    snprintf(lock, sizeof lock, "%s.lock", t_catalog_ini);
     CHECK_EQ(access(lock, F_OK), 0);
-    DIR *d = opendir(dir);
+    DIR *d = opendir(t_catalog_dir);
     int files = 0;
     for (struct dirent *e; (e = readdir(d)) != NULL;) if (e->d_name[0] != '.') files++;
     closedir(d);
     CHECK_EQ(files, 2);
     free(text);
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* RULINGS §12: NULL pointers are WSAEFAULT; a key longer than 32
  * characters, a duplicate name, an empty list are WSAEINVAL; a failed call
  * leaves the file as it was. */
 TEST(install_errors) {
-    new_catalog(NULL);
+    t_new_catalog(NULL);
     PROTOCOL_INFO p = tcp_info();
     DWORD id = 0;
     CHECK_OK(WPUInstallProvider("first", "/a.so", &p, 1, &id, lpErrno));
-    char *before = slurp(ini);
+    char *before = slurp(t_catalog_ini);
 
     CHECK_WSA(WPUInstallProvider(NULL, "/a.so", &p, 1, &id, lpErrno), WSAEFAULT);
     CHECK_WSA(WPUInstallProvider("x", NULL, &p, 1, &id, lpErrno), WSAEFAULT);
@@ -187,7 +165,7 @@ TEST(install_errors) {
     /* Bytes that are not UTF-8 are refused, not rewritten as other names. */
     CHECK_WSA(WPUInstallProvider("bad\xff", "/a.so", &p, 1, &id, lpErrno), WSAEINVAL);
     CHECK_WSA(WPUInstallProvider("x", "/a\xfe.so", &p, 1, &id, lpErrno), WSAEINVAL);
-    char *after = slurp(ini);
+    char *after = slurp(t_catalog_ini);
     CHECK(strcmp(before, after) == 0);
 
     DWORD id32 = 0;
@@ -196,12 +174,12 @@ TEST(install_errors) {
     /* A NULL lpErrno is not written to, and does not crash. */
     CHECK_EQ(WPUInstallProvider(NULL, "/a.so", &p, 1, &id, NULL), SOCKET_ERROR);
     free(before); free(after);
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* RULINGS §12: an unknown id is WSAEINVAL; a removed provider is unknown. */
 TEST(deinstall_errors) {
-    new_catalog(NULL);
+    t_new_catalog(NULL);
     CHECK_WSA(WPUDeinstallProvider(1, lpErrno), WSAEINVAL);   /* no catalog at all */
     DWORD id = install_tcp("only");
     CHECK_WSA(WPUDeinstallProvider(id + 1, lpErrno), WSAEINVAL);
@@ -210,41 +188,41 @@ TEST(deinstall_errors) {
     CHECK_OK(WPUDeinstallProvider(id, lpErrno));
     CHECK_WSA(WPUDeinstallProvider(id, lpErrno), WSAEINVAL);
     CHECK_EQ(WPUDeinstallProvider(id, NULL), SOCKET_ERROR);
-    char *text = slurp(ini);
+    char *text = slurp(t_catalog_ini);
     CHECK(strcmp(text, "[Providers]\nNumProviders=0\n") == 0);
     free(text);
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* §2.1.2.1: ProviderKey<i> entries "must be renumbered as providers are
  * deleted"; the section goes with the provider. */
 TEST(deinstall_renumbers) {
-    new_catalog(NULL);
+    t_new_catalog(NULL);
     DWORD a = install_tcp("a"), b = install_tcp("b"), c = install_tcp("c"), d = install_tcp("d");
     CHECK_OK(WPUDeinstallProvider(b, lpErrno));
-    char *text = slurp(ini);
+    char *text = slurp(t_catalog_ini);
     CHECK_CONTAINS(text, "NumProviders=3\nProviderKey0=\"a\"\nProviderKey1=\"c\"\nProviderKey2=\"d\"\n");
     CHECK_LACKS(text, "[Provider-b]");
     CHECK_EQ(check_consistent(text), 3);
     free(text);
     CHECK_OK(WPUDeinstallProvider(a, lpErrno));
-    text = slurp(ini);
+    text = slurp(t_catalog_ini);
     CHECK_CONTAINS(text, "NumProviders=2\nProviderKey0=\"c\"\nProviderKey1=\"d\"\n");
     CHECK_LACKS(text, "[Provider-a]");
     CHECK_CONTAINS(text, "[Provider-c]");
     free(text);
     CHECK_OK(WPUDeinstallProvider(d, lpErrno));
     CHECK_OK(WPUDeinstallProvider(c, lpErrno));
-    text = slurp(ini);
+    text = slurp(t_catalog_ini);
     CHECK(strcmp(text, "[Providers]\nNumProviders=0\n") == 0);
     free(text);
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* RULINGS §12: ids are unique among installed providers, and a provider
  * keeps its id while others come and go. */
 TEST(unique_ids) {
-    new_catalog(NULL);
+    t_new_catalog(NULL);
     DWORD ids[40];
     char name[16];
     for (int i = 0; i < 40; i++) { snprintf(name, sizeof name, "p%d", i); ids[i] = install_tcp(name); }
@@ -253,7 +231,7 @@ TEST(unique_ids) {
     for (int i = 0; i < 40; i++)
         for (int j = i + 1; j < 40; j++)
             if (ids[i] == ids[j]) harness_fail(__FILE__, __LINE__, "ids %d and %d are both %u", i, j, (unsigned)ids[i]);
-    char *text = slurp(ini);
+    char *text = slurp(t_catalog_ini);
     for (int i = 0; i < 40; i++) {
         char line[32];
         snprintf(line, sizeof line, "\nProviderId=%u\n", (unsigned)ids[i]);
@@ -263,7 +241,7 @@ TEST(unique_ids) {
     free(text);
     /* Every id still removes exactly its provider. */
     for (int i = 0; i < 40; i++) CHECK_OK(WPUDeinstallProvider(ids[i], lpErrno));
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* What other software wrote survives: the draft's example section with its
@@ -301,9 +279,9 @@ static const char foreign[] =
     "a line without an equals sign\n";
 
 TEST(foreign_content_preserved) {
-    new_catalog(foreign);
+    t_new_catalog(foreign);
     DWORD id = install_tcp("tcpip");
-    char *text = slurp(ini);
+    char *text = slurp(t_catalog_ini);
     /* Everything but NumProviders is still there, unchanged and in order. */
     CHECK_CONTAINS(text, "; WINSOCK2.INI: written by hand\n[Providers]\nNumProviders=3\nProviderKey0=\"novlwp\"\n"
                          "ProviderKey1=\"FTP\"\nProviderKey2=\"tcpip\"\n\n[Provider-novlwp]\n");
@@ -311,41 +289,41 @@ TEST(foreign_content_preserved) {
     CHECK_CONTAINS(text, "a line without an equals sign\n\n[Provider-tcpip]\n");
     free(text);
     CHECK_OK(WPUDeinstallProvider(id, lpErrno));
-    text = slurp(ini);
+    text = slurp(t_catalog_ini);
     if (strcmp(text, foreign) != 0) harness_fail(__FILE__, __LINE__, "after install + deinstall:\n%s", text);
     free(text);
     /* Providers other software installed (no ProviderId) cannot be removed by id. */
     CHECK_WSA(WPUDeinstallProvider(0, lpErrno), WSAEINVAL);
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* The file's mode is kept across a rewrite (the temporary file gets it). */
 TEST(mode_kept) {
-    new_catalog("[Providers]\nNumProviders=0\n");
-    CHECK_EQ(chmod(ini, 0600), 0);
+    t_new_catalog("[Providers]\nNumProviders=0\n");
+    CHECK_EQ(chmod(t_catalog_ini, 0600), 0);
     install_tcp("m");
     struct stat st;
-    CHECK_EQ(stat(ini, &st), 0);
+    CHECK_EQ(stat(t_catalog_ini, &st), 0);
     CHECK_EQ(st.st_mode & 0777, 0600);
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* An unusable catalog: a directory that does not exist, a catalog that is a
  * directory. The call fails with an error code and creates nothing. */
 TEST(unusable_catalog) {
-    new_catalog(NULL);
+    t_new_catalog(NULL);
     char missing[400];
-    snprintf(missing, sizeof missing, "%s/no/such/dir/winsock2.ini", dir);
+    snprintf(missing, sizeof missing, "%s/no/such/dir/winsock2.ini", t_catalog_dir);
     setenv("WINSOCK2_INI", missing, 1);
     PROTOCOL_INFO p = tcp_info();
     DWORD id = 0;
     CHECK_WSA(WPUInstallProvider("x", "/a.so", &p, 1, &id, lpErrno), WSASYSNOTREADY);
     CHECK_WSA(WPUDeinstallProvider(1, lpErrno), WSASYSNOTREADY);
-    snprintf(missing, sizeof missing, "%s/sub", dir);   /* a directory */
+    snprintf(missing, sizeof missing, "%s/sub", t_catalog_dir);   /* a directory */
     CHECK_EQ(mkdir(missing, 0755), 0);
     setenv("WINSOCK2_INI", missing, 1);
     CHECK_WSA(WPUInstallProvider("x", "/a.so", &p, 1, &id, lpErrno), WSASYSNOTREADY);
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* A catalog the caller may read but not change is WSAEACCES, for the
@@ -361,20 +339,20 @@ static int as_nobody_install(void) {
 }
 
 TEST(permission_denied_is_eacces) {
-    new_catalog(NULL);
+    t_new_catalog(NULL);
     install_tcp("kept");
     char lock[320];
-    snprintf(lock, sizeof lock, "%s.lock", ini);
+    snprintf(lock, sizeof lock, "%s.lock", t_catalog_ini);
     /* root tests as user 65534 (the files stay root's); anyone else drops
      * its own write permissions. */
     int root = geteuid() == 0;
-    CHECK_EQ(chmod(dir, root ? 0755 : 0555), 0);
-    CHECK_EQ(chmod(ini, 0444), 0);
+    CHECK_EQ(chmod(t_catalog_dir, root ? 0755 : 0555), 0);
+    CHECK_EQ(chmod(t_catalog_ini, 0444), 0);
     CHECK_EQ(chmod(lock, 0444), 0);
-    char *before = slurp(ini);
+    char *before = slurp(t_catalog_ini);
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1) {   /* the directory and lock file writable, the catalog file not */
-            CHECK_EQ(chmod(dir, 0777), 0);
+            CHECK_EQ(chmod(t_catalog_dir, 0777), 0);
             CHECK_EQ(chmod(lock, 0666), 0);
         }
         pid_t kid = fork();
@@ -393,14 +371,14 @@ TEST(permission_denied_is_eacces) {
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
             harness_fail(__FILE__, __LINE__, "pass %d: the unprivileged child ended with status 0x%x", pass, status);
     }
-    char *after = slurp(ini);
+    char *after = slurp(t_catalog_ini);
     CHECK(strcmp(before, after) == 0);
-    DIR *d = opendir(dir);
+    DIR *d = opendir(t_catalog_dir);
     for (struct dirent *e; (e = readdir(d)) != NULL;)
         if (strstr(e->d_name, ".tmp.")) harness_fail(__FILE__, __LINE__, "temporary file %s left", e->d_name);
     closedir(d);
     free(before); free(after);
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* ---- serialisation and atomicity ---- */
@@ -421,11 +399,11 @@ static void *thread_installs(void *arg) {
 }
 
 TEST_T(concurrent_threads, 60) {
-    new_catalog(NULL);
+    t_new_catalog(NULL);
     pthread_t th[6];
     for (int i = 0; i < 6; i++) CHECK_EQ(pthread_create(&th[i], NULL, thread_installs, (void *)(intptr_t)i), 0);
     for (int i = 0; i < 6; i++) { void *r; pthread_join(th[i], &r); CHECK(r == NULL); }
-    char *text = slurp(ini);
+    char *text = slurp(t_catalog_ini);
     CHECK_EQ(check_consistent(text), 6 * 10);
     for (int t = 0; t < 6; t++)
         for (int i = 0; i < 15; i++) {
@@ -434,7 +412,7 @@ TEST_T(concurrent_threads, 60) {
             CHECK_EQ(count(text, key), i % 3 == 0 ? 0 : 1);
         }
     free(text);
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* RULINGS §12 / issue: "many processes installing and removing at once
@@ -443,7 +421,7 @@ TEST_T(concurrent_threads, 60) {
 #define PROCS 8
 #define OPS 30
 TEST_T(concurrent_processes, 120) {
-    new_catalog(foreign);
+    t_new_catalog(foreign);
     pid_t kids[PROCS];
     for (int k = 0; k < PROCS; k++) {
         kids[k] = fork();
@@ -467,7 +445,7 @@ TEST_T(concurrent_processes, 120) {
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
             harness_fail(__FILE__, __LINE__, "process %d ended with status 0x%x", k, status);
     }
-    char *text = slurp(ini);
+    char *text = slurp(t_catalog_ini);
     int n = check_consistent_with(text, 2);
     CHECK_EQ(n, 2 + PROCS * (OPS - OPS / 3));
     for (int k = 0; k < PROCS; k++)
@@ -485,7 +463,7 @@ TEST_T(concurrent_processes, 120) {
     CHECK_EQ(WSAEnumProtocols(NULL, buf, &len), 1 + PROCS * (OPS - OPS / 3));
     free(buf);
     free(text);
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* "A process killed in the middle of an update leaves the old or the new
@@ -505,7 +483,7 @@ static void installer_loop(int from) {
 }
 
 TEST_T(killed_mid_update, 120) {
-    new_catalog(foreign);
+    t_new_catalog(foreign);
     srand((unsigned)getpid());
     int n = 0, torn_checks = 0;
     for (int round = 0; round < 40; round++) {
@@ -517,7 +495,7 @@ TEST_T(killed_mid_update, 120) {
         int status;
         CHECK_EQ(waitpid(kid, &status, 0), kid);
         CHECK(WIFSIGNALED(status));
-        char *text = slurp(ini);
+        char *text = slurp(t_catalog_ini);
         int total = check_consistent_with(text, 2);
         CHECK(total >= 2 + n);
         n = total - 2;
@@ -541,20 +519,20 @@ TEST_T(killed_mid_update, 120) {
     /* The lock is free and stale temporary files are cleared by the next update. */
     DWORD id = install_tcp("after");
     CHECK_OK(WPUDeinstallProvider(id, lpErrno));
-    DIR *d = opendir(dir);
+    DIR *d = opendir(t_catalog_dir);
     for (struct dirent *e; (e = readdir(d)) != NULL;)
         if (strstr(e->d_name, ".tmp.")) harness_fail(__FILE__, __LINE__, "stale temporary file %s", e->d_name);
     closedir(d);
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* The lock file serialises with other programs too: while another process
  * holds an exclusive flock on <catalog>.lock, an install waits for it. */
 TEST(lock_file_is_honoured) {
-    new_catalog(NULL);
+    t_new_catalog(NULL);
     install_tcp("first");
     char lock[320];
-    snprintf(lock, sizeof lock, "%s.lock", ini);
+    snprintf(lock, sizeof lock, "%s.lock", t_catalog_ini);
     int pipefd[2];
     CHECK_EQ(pipe(pipefd), 0);
     pid_t kid = fork();
@@ -575,10 +553,10 @@ TEST(lock_file_is_honoured) {
     int status;
     waitpid(kid, &status, 0);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    char *text = slurp(ini);
+    char *text = slurp(t_catalog_ini);
     CHECK_EQ(check_consistent(text), 2);
     free(text);
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* fork() while another thread is in the middle of an update. The child
@@ -604,7 +582,7 @@ static void *background_updates(void *arg) {
 }
 
 TEST_T(fork_during_updates, 90) {
-    new_catalog(NULL);
+    t_new_catalog(NULL);
     install_tcp("first");
     bg_stop = 0;
     pthread_t bg;
@@ -654,7 +632,7 @@ TEST_T(fork_during_updates, 90) {
     void *r = NULL;
     pthread_join(bg, &r);
     CHECK(r == NULL);
-    char *text = slurp(ini);
+    char *text = slurp(t_catalog_ini);
     CHECK_EQ(check_consistent(text), 1 + 20);
     for (int round = 0; round < 20; round++) {
         char key[48];
@@ -662,7 +640,7 @@ TEST_T(fork_during_updates, 90) {
         CHECK_EQ(count(text, key), 1);
     }
     free(text);
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* ---- ListenBacklogLimit (RULINGS §10) ---- */
@@ -712,7 +690,7 @@ static int backlog_with(const char *extra, int backlog) {
              "[Provider-other]\nProviderFilename=\"/not/this.so\"\nListenBacklogLimit=7\n\n"
              "[Provider-tcpip]\nProviderFilename=\"%s\"\nNumSockets=0\n%s",
              library_path(), extra);
-    new_catalog(content);
+    t_new_catalog(content);
     t_startup();
     SOCKET s = t_socket(SOCK_STREAM);
     struct sockaddr_in a = t_loopback(0);
@@ -723,7 +701,7 @@ static int backlog_with(const char *extra, int backlog) {
     int got = kernel_backlog(t_htons(a.sin_port));
     CHECK_OK(WSPCloseSocket(s, lpErrno));
     t_cleanup();
-    drop_catalog();
+    t_drop_catalog();
     return got;
 }
 

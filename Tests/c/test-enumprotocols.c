@@ -8,26 +8,6 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-static char dir[256], ini[300];
-
-static void new_catalog(const char *content) {
-    snprintf(dir, sizeof dir, "%s/ws2enum-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    CHECK(mkdtemp(dir) != NULL);
-    snprintf(ini, sizeof ini, "%s/winsock2.ini", dir);
-    CHECK_EQ(setenv("WINSOCK2_INI", ini, 1), 0);
-    if (content) {
-        FILE *f = fopen(ini, "w");
-        CHECK(f != NULL);
-        fputs(content, f);
-        fclose(f);
-    }
-}
-
-static void drop_catalog(void) {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK_EQ(system(cmd), 0);
-}
 
 /* Two providers: the TCP/IP provider for TCP and UDP, and a second one for
  * UDP only (the example host's set-up), then the draft's novlwp section. */
@@ -66,7 +46,7 @@ static void check_in_buffer(const PROTOCOL_INFO *p, const void *buf, int n, DWOR
 }
 
 TEST(enum_all) {
-    new_catalog(NULL);
+    t_new_catalog(NULL);
     install_two();
     DWORD len = 0;
     WSASetLastError(0);
@@ -91,11 +71,11 @@ TEST(enum_all) {
     check_entry(&big[2], 0x1609, SOCK_DGRAM, IPPROTO_UDP, 1472, "Second UDP");
     free(big);
     free(buf);
-    drop_catalog();
+    t_drop_catalog();
 }
 
 TEST(enum_filtered) {
-    new_catalog(NULL);
+    t_new_catalog(NULL);
     install_two();
     PROTOCOL_INFO buf[8];
     DWORD len = sizeof buf;
@@ -130,13 +110,13 @@ TEST(enum_filtered) {
     len = 0;
     CHECK_EQ(WSAEnumProtocols(tcp, NULL, &len), SOCKET_ERROR);
     CHECK_EQ(len, sizeof(PROTOCOL_INFO) + sizeof "TCP/IP");
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* A short buffer: SOCKET_ERROR, WSAENOBUFS, *lpdwBufferLength = needed,
  * and the buffer untouched. One byte short is short. */
 TEST(enum_short_buffer) {
-    new_catalog(NULL);
+    t_new_catalog(NULL);
     install_two();
     DWORD needed = 0;
     CHECK_EQ(WSAEnumProtocols(NULL, NULL, &needed), SOCKET_ERROR);
@@ -157,12 +137,12 @@ TEST(enum_short_buffer) {
     CHECK_EQ(WSAGetLastError(), WSAENOBUFS);
     CHECK_EQ(len, needed);
     free(buf);
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* NULL lpdwBufferLength: WSAEFAULT, never a crash. */
 TEST(enum_null_length) {
-    new_catalog(NULL);
+    t_new_catalog(NULL);
     install_two();
     PROTOCOL_INFO buf[4];
     WSASetLastError(0);
@@ -171,14 +151,14 @@ TEST(enum_null_length) {
     WSASetLastError(0);
     CHECK_EQ(WSAEnumProtocols(NULL, NULL, NULL), SOCKET_ERROR);
     CHECK_EQ(WSAGetLastError(), WSAEFAULT);
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* No catalog file, or one without providers: zero protocols. A NULL
  * buffer is still the size query (RULINGS §12: "too small (or NULL)"):
  * WSAENOBUFS with the size needed, 0. */
 TEST(enum_empty_catalog) {
-    new_catalog(NULL);
+    t_new_catalog(NULL);
     DWORD len = 77;
     CHECK_EQ(WSAEnumProtocols(NULL, NULL, &len), SOCKET_ERROR);
     CHECK_EQ(WSAGetLastError(), WSAENOBUFS);
@@ -186,33 +166,33 @@ TEST(enum_empty_catalog) {
     PROTOCOL_INFO buf[1];
     len = sizeof buf;
     CHECK_EQ(WSAEnumProtocols(NULL, buf, &len), 0);
-    drop_catalog();
-    new_catalog("; nothing here\n[Providers]\nNumProviders=0\n");
+    t_drop_catalog();
+    t_new_catalog("; nothing here\n[Providers]\nNumProviders=0\n");
     len = 0;
     CHECK_EQ(WSAEnumProtocols(NULL, buf, &len), 0);
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* An unreadable catalog is an error, not an empty list. */
 TEST(enum_unreadable_catalog) {
     if (geteuid() == 0) {
         /* root reads any file: a directory in its place is unreadable for everyone. */
-        new_catalog(NULL);
-        CHECK_EQ(mkdir(ini, 0755), 0);
+        t_new_catalog(NULL);
+        CHECK_EQ(mkdir(t_catalog_ini, 0755), 0);
     } else {
-        new_catalog("[Providers]\nNumProviders=0\n");
-        CHECK_EQ(chmod(ini, 0), 0);
+        t_new_catalog("[Providers]\nNumProviders=0\n");
+        CHECK_EQ(chmod(t_catalog_ini, 0), 0);
     }
     DWORD len = 0;
     WSASetLastError(0);
     CHECK_EQ(WSAEnumProtocols(NULL, NULL, &len), SOCKET_ERROR);
     CHECK(WSAGetLastError() == WSASYSNOTREADY || WSAGetLastError() == WSAEACCES);
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* The buffer need not be aligned for PROTOCOL_INFO (bytes are copied). */
 TEST(enum_unaligned_buffer) {
-    new_catalog(NULL);
+    t_new_catalog(NULL);
     install_two();
     DWORD len = 0;
     CHECK_EQ(WSAEnumProtocols(NULL, NULL, &len), SOCKET_ERROR);
@@ -222,13 +202,13 @@ TEST(enum_unaligned_buffer) {
     memcpy(&third, raw + 1 + 2 * sizeof(PROTOCOL_INFO), sizeof third);
     check_entry(&third, 0x1609, SOCK_DGRAM, IPPROTO_UDP, 1472, "Second UDP");
     free(raw);
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* Providers written by other software (the draft's example section) are
  * enumerated from their entries. */
 TEST(enum_foreign_provider) {
-    new_catalog("[Providers]\nNumProviders=1\nProviderKey0=\"novlwp\"\n\n"
+    t_new_catalog("[Providers]\nNumProviders=1\nProviderKey0=\"novlwp\"\n\n"
                 "[Provider-novlwp]\nProviderFilename=\"novlwp.WPSP\"\n ProviderDomain=2\nProviderAddrLength=8\n"
                 "NumSockets=1\nSocketType0=1\nAddressFamily0=2\nProtocol0=2\n"
                 "MinimumAddressLength0 = 16\nMaximumAddressLength0 = 16\nProtocolAttributes0 = 0x00001066\n"
@@ -240,12 +220,12 @@ TEST(enum_foreign_provider) {
     check_entry(&big[0], 0x1066, SOCK_STREAM, 2, 0, "Stream socket in INET domain");
     free(big);
     (void)buf;
-    drop_catalog();
+    t_drop_catalog();
 }
 
 /* §5.1 / §5.2: installed protocols are returned, deinstalled ones are not. */
 TEST(enum_follows_install_and_deinstall) {
-    new_catalog(NULL);
+    t_new_catalog(NULL);
     install_two();
     PROTOCOL_INFO *buf = malloc(4096);
     DWORD len = 4096;
@@ -256,5 +236,5 @@ TEST(enum_follows_install_and_deinstall) {
     CHECK_OK(WPUDeinstallProvider(id_udp, lpErrno));
     CHECK_EQ(WSAEnumProtocols(NULL, buf, &len), 0);
     free(buf);
-    drop_catalog();
+    t_drop_catalog();
 }
