@@ -333,3 +333,100 @@ TEST(as_destroy_window_while_events) {
     CHECK_EQ(expect_msg(h2, s2, WM_SOCKET, FD_READ, 1000), 0);
     t_cleanup();
 }
+
+/* ---- issue 9 (RULINGS §7) ---- */
+
+/* RULINGS §7: "FD_CONNECT is delivered before the first FD_WRITE of a
+ * connection." */
+TEST(as_connect_before_write) {
+    t_startup();
+    HWND h = window();
+    for (int i = 0; i < 10; i++) {
+        struct sockaddr_in la;
+        SOCKET l = t_listener(&la);
+        SOCKET c = t_socket(SOCK_STREAM);
+        CHECK_OK(WSPAsyncSelect32(c, h, WM_SOCKET, FD_CONNECT | FD_WRITE, lpErrno));
+        int err = 0;
+        CHECK_EQ(WSPConnect(c, (struct sockaddr *)&la, sizeof la, NULL, NULL, 0, NULL, NULL, &err), SOCKET_ERROR);
+        CHECK_EQ(err, WSAEWOULDBLOCK);
+        WS2MSG m;
+        CHECK(get_msg(h, 2000, &m));
+        CHECK_EQ(m.wParam, c);
+        CHECK_EQ(WSAGETSELECTEVENT(m.lParam), FD_CONNECT);
+        CHECK_EQ(WSAGETSELECTERROR(m.lParam), 0);
+        CHECK(get_msg(h, 2000, &m));
+        CHECK_EQ(WSAGETSELECTEVENT(m.lParam), FD_WRITE);
+        CHECK_OK(WSPCloseSocket(c, lpErrno));
+        CHECK_OK(WSPCloseSocket(l, lpErrno));
+    }
+    t_cleanup();
+}
+
+/* RULINGS §7: a condition that holds when WSPAsyncSelect32 is called is
+ * posted before the call returns. */
+TEST(as_accept_posted_before_return) {
+    t_startup();
+    HWND h = window();
+    struct sockaddr_in la;
+    SOCKET l = t_listener(&la);
+    SOCKET c = t_socket(SOCK_STREAM);
+    CHECK_OK(WSPConnect(c, (struct sockaddr *)&la, sizeof la, NULL, NULL, 0, NULL, NULL, lpErrno));
+    t_sleep_ms(50);
+    CHECK_OK(WSPAsyncSelect32(l, h, WM_SOCKET, FD_ACCEPT, lpErrno));
+    WS2MSG m;
+    CHECK(get_msg(h, 0, &m));
+    CHECK_EQ(m.wParam, l);
+    CHECK_EQ(WSAGETSELECTEVENT(m.lParam), FD_ACCEPT);
+    t_cleanup();
+}
+
+/* RULINGS §7: the socket's own WSPShutdown posts no FD_CLOSE. */
+TEST(as_own_shutdown_no_close) {
+    t_startup();
+    HWND h = window();
+    SOCKET c, s;
+    t_tcp_pair(&c, &s);
+    CHECK_OK(WSPAsyncSelect32(s, h, WM_SOCKET, FD_READ | FD_CLOSE, lpErrno));
+    CHECK_OK(WSPShutdown(s, SD_BOTH, lpErrno));
+    expect_no_msg(h, s, FD_CLOSE, 300);
+    t_cleanup();
+}
+
+/* RULINGS §7: "Data taken by an overlapped receive posts no FD_READ"; the
+ * next data, with no receive pending, does. */
+TEST(as_overlapped_receive_posts_no_read) {
+    t_startup();
+    HWND h = window();
+    struct sockaddr_in la;
+    SOCKET l = t_listener(&la);
+    int err = 0;
+    SOCKET o = WSPSocket(AF_INET, SOCK_STREAM, IPPROTO_TCP, 0, WSA_FLAG_OVERLAPPED, &err);
+    CHECK(o != INVALID_SOCKET);
+    CHECK_EQ(WSPConnect(o, (struct sockaddr *)&la, sizeof la, NULL, NULL, 0, NULL, NULL, &err), SOCKET_ERROR);
+    CHECK_EQ(err, WSAEWOULDBLOCK);
+    SOCKET p = WSPAccept(l, NULL, NULL, NULL, 0, &err);
+    CHECK(p != INVALID_SOCKET);
+    CHECK_OK(WSPAsyncSelect32(o, h, WM_SOCKET, FD_READ, lpErrno));
+    for (int i = 0; i < 5; i++) {
+        WSAOVERLAPPED ov;
+        memset(&ov, 0, sizeof ov);
+        char b = 0;
+        DWORD n = 0;
+        int flags = 0;
+        err = 0;
+        int r = WSPRecv(o, &b, 1, &n, &flags, &ov, NULL, &err);
+        CHECK(r == SOCKET_ERROR && err == WSA_IO_PENDING);
+        t_sleep_ms(20);
+        CHECK_OK(WSPSend(p, "k", 1, &n, 0, NULL, NULL, lpErrno));
+        DWORD got = 0, f = 0;
+        int done = WSAGetOverlappedResult(o, &ov, &got, TRUE, &f);
+        CHECK(done);
+        CHECK_EQ(got, 1);
+        CHECK_EQ(b, 'k');
+        expect_no_msg(h, o, FD_READ, 100);
+    }
+    DWORD n = 0;
+    CHECK_OK(WSPSend(p, "z", 1, &n, 0, NULL, NULL, lpErrno));
+    CHECK_EQ(expect_msg(h, o, WM_SOCKET, FD_READ, 2000), 0);
+    t_cleanup();
+}

@@ -370,3 +370,51 @@ TEST(connect_group_priority) {
     CHECK_WSA(WSPSetSockOpt(n, SOL_SOCKET, SO_GROUP_PRIORITY, (char *)&prio, sizeof prio, lpErrno), WSAENOPROTOOPT);
     t_cleanup();
 }
+
+/* RULINGS §7a: "After a non-blocking connect failed (reported through
+ * exceptfds or FD_CONNECT's error), the socket may connect again: the next
+ * WSPConnect starts a new attempt (WSAEWOULDBLOCK on a non-blocking
+ * socket)" - to the same refused port, then to a listener. */
+TEST(connect_again_after_nonblocking_failure) {
+    t_startup();
+    struct sockaddr_in a = closed_port();
+    SOCKET c = t_socket(SOCK_STREAM);
+    u_long on = 1;
+    CHECK_OK(WSPIoctlSocket(c, FIONBIO, &on, lpErrno));
+    for (int round = 0; round < 2; round++) {
+        CHECK_WSA(WSPConnect(c, (struct sockaddr *)&a, sizeof a, NULL, NULL, 0, NULL, NULL, lpErrno), WSAEWOULDBLOCK);
+        fd_set es;
+        FD_ZERO(&es);
+        FD_SET(c, &es);
+        struct timeval tv = { 2, 0 };
+        CHECK_EQ(WSPSelect(0, NULL, NULL, &es, &tv, &lperr), 1);
+    }
+    struct sockaddr_in la;
+    SOCKET l = t_listener(&la);
+    CHECK_WSA(WSPConnect(c, (struct sockaddr *)&la, sizeof la, NULL, NULL, 0, NULL, NULL, lpErrno), WSAEWOULDBLOCK);
+    fd_set ws;
+    FD_ZERO(&ws);
+    FD_SET(c, &ws);
+    struct timeval tv = { 2, 0 };
+    CHECK_EQ(WSPSelect(0, NULL, &ws, NULL, &tv, &lperr), 1);
+    struct sockaddr_in p;
+    int len = sizeof p;
+    CHECK_OK(WSPGetPeerName(c, (struct sockaddr *)&p, &len, lpErrno));
+    CHECK_EQ(p.sin_port, la.sin_port);
+    t_cleanup();
+}
+
+/* The same for a blocking socket: a second blocking connect after a
+ * refused one is a new attempt (refused again, then connected). */
+TEST(connect_blocking_again_after_failure) {
+    t_startup();
+    struct sockaddr_in a = closed_port();
+    SOCKET c = t_socket(SOCK_STREAM);
+    CHECK_WSA(WSPConnect(c, (struct sockaddr *)&a, sizeof a, NULL, NULL, 0, NULL, NULL, lpErrno), WSAECONNREFUSED);
+    CHECK_WSA(WSPConnect(c, (struct sockaddr *)&a, sizeof a, NULL, NULL, 0, NULL, NULL, lpErrno), WSAECONNREFUSED);
+    struct sockaddr_in la;
+    SOCKET l = t_listener(&la);
+    (void)l;
+    CHECK_OK(WSPConnect(c, (struct sockaddr *)&la, sizeof la, NULL, NULL, 0, NULL, NULL, lpErrno));
+    t_cleanup();
+}

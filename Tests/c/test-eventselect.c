@@ -692,3 +692,133 @@ TEST(es_select_unregistered_alongside) {
     CHECK_EQ(signalled(ev, 1000), 1);
     t_cleanup();
 }
+
+/* ---- issue 9: records made before the call returns, records withdrawn by
+ * the re-enabling call, FD_CLOSE only for the peer's close (RULINGS §7) ---- */
+
+/* RULINGS §7: a condition that already holds when WSPEventSelect is called
+ * is recorded before it returns: a pending connection for FD_ACCEPT. */
+TEST(es_accept_recorded_before_return) {
+    t_startup();
+    struct sockaddr_in la;
+    SOCKET l = t_listener(&la);
+    SOCKET c = connect_to(&la);
+    (void)c;
+    t_sleep_ms(50);                        /* the connection is queued */
+    WSAEVENT e = ev_new();
+    CHECK_OK(WSPEventSelect(l, e, FD_ACCEPT, lpErrno));
+    CHECK_EQ(signalled(e, 0), 1);
+    CHECK_EQ(enum_mask(l, e, NULL), FD_ACCEPT);
+    t_cleanup();
+}
+
+/* ... data for FD_READ, and a bound (writable) UDP socket for FD_WRITE. */
+TEST(es_read_and_write_recorded_before_return) {
+    t_startup();
+    SOCKET c, s;
+    t_tcp_pair(&c, &s);
+    DWORD n = 0;
+    CHECK_OK(WSPSend(c, "abc", 3, &n, 0, NULL, NULL, lpErrno));
+    t_sleep_ms(50);
+    WSAEVENT e = ev_new();
+    CHECK_OK(WSPEventSelect(s, e, FD_READ, lpErrno));
+    CHECK_EQ(enum_mask(s, e, NULL), FD_READ);
+    SOCKET u = t_udp_bound(NULL);
+    WSAEVENT e2 = ev_new();
+    CHECK_OK(WSPEventSelect(u, e2, FD_WRITE | FD_READ, lpErrno));
+    CHECK_EQ(enum_mask(u, e2, NULL), FD_WRITE);
+    t_cleanup();
+}
+
+/* A re-selection records its fresh FD_WRITE before it returns, not later:
+ * an event object shared with another socket is not set behind the
+ * application's back once it enumerated. */
+TEST(es_reselect_write_not_late) {
+    t_startup();
+    SOCKET c, s;
+    t_tcp_pair(&c, &s);
+    WSAEVENT e = ev_new();
+    CHECK_OK(WSPEventSelect(c, e, FD_WRITE, lpErrno));
+    CHECK_EQ(enum_mask(c, e, NULL), FD_WRITE);
+    for (int i = 0; i < 20; i++) {
+        CHECK_OK(WSPEventSelect(c, e, FD_WRITE | FD_READ, lpErrno));
+        CHECK_EQ(enum_mask(c, e, NULL), FD_WRITE);   /* resets e */
+        CHECK_EQ(signalled(e, 20), 0);
+    }
+    t_cleanup();
+}
+
+/* RULINGS §7: WSPRecv that drains the data withdraws a recorded FD_READ
+ * that was not reported yet: the next enumeration does not announce data
+ * that is gone. */
+TEST(es_read_withdrawn_when_recv_drains) {
+    t_startup();
+    SOCKET c, s;
+    t_tcp_pair(&c, &s);
+    WSAEVENT e = ev_new();
+    CHECK_OK(WSPEventSelect(s, e, FD_READ | FD_CLOSE, lpErrno));
+    DWORD n = 0;
+    CHECK_OK(WSPSend(c, "hello", 5, &n, 0, NULL, NULL, lpErrno));
+    CHECK_EQ(signalled(e, 2000), 1);       /* FD_READ recorded, not enumerated */
+    char buf[64];
+    recv_n(s, buf, sizeof buf, 5);         /* drains it */
+    CHECK_EQ(enum_mask(s, e, NULL) & FD_READ, 0);
+    /* and the next data is recorded again */
+    CHECK_OK(WSPSend(c, "x", 1, &n, 0, NULL, NULL, lpErrno));
+    wait_events(s, e, FD_READ, 2000, NULL);
+    t_cleanup();
+}
+
+/* ... a partial receive keeps it (data remains). */
+TEST(es_read_kept_when_data_remains) {
+    t_startup();
+    SOCKET c, s;
+    t_tcp_pair(&c, &s);
+    WSAEVENT e = ev_new();
+    CHECK_OK(WSPEventSelect(s, e, FD_READ, lpErrno));
+    DWORD n = 0;
+    CHECK_OK(WSPSend(c, "hello", 5, &n, 0, NULL, NULL, lpErrno));
+    CHECK_EQ(signalled(e, 2000), 1);
+    char buf[64];
+    recv_n(s, buf, 2, 2);
+    CHECK_EQ(enum_mask(s, e, NULL) & FD_READ, FD_READ);
+    t_cleanup();
+}
+
+/* RULINGS §7: WSPAccept that takes the last pending connection withdraws a
+ * recorded FD_ACCEPT. */
+TEST(es_accept_withdrawn_when_accepted) {
+    t_startup();
+    struct sockaddr_in la;
+    SOCKET l = t_listener(&la);
+    WSAEVENT e = ev_new();
+    CHECK_OK(WSPEventSelect(l, e, FD_ACCEPT, lpErrno));
+    SOCKET c = connect_to(&la);
+    (void)c;
+    CHECK_EQ(signalled(e, 2000), 1);
+    SOCKET s = accept_one(l);
+    (void)s;
+    CHECK_EQ(enum_mask(l, e, NULL), 0);
+    t_cleanup();
+}
+
+/* RULINGS §7: "FD_CLOSE reports the remote side's close or a reset, never
+ * the socket's own WSPShutdown" - SD_RECEIVE and SD_BOTH; the peer's close
+ * afterwards is still reported. */
+TEST(es_own_shutdown_no_close) {
+    t_startup();
+    for (int how = SD_RECEIVE; how <= SD_BOTH; how += SD_BOTH - SD_RECEIVE) {
+        SOCKET c, s;
+        t_tcp_pair(&c, &s);
+        WSAEVENT e = ev_new();
+        CHECK_OK(WSPEventSelect(s, e, FD_READ | FD_CLOSE, lpErrno));
+        CHECK_OK(WSPShutdown(s, how, lpErrno));
+        expect_none(s, e, FD_CLOSE | FD_READ, 300);
+        CHECK_OK(WSPCloseSocket(c, lpErrno));
+        int errs[FD_MAX_EVENTS];
+        wait_events(s, e, FD_CLOSE, 2000, errs);
+        CHECK_EQ(errs[FD_CLOSE_BIT], 0);
+        CHECK_OK(WSPCloseSocket(s, lpErrno));
+    }
+    t_cleanup();
+}

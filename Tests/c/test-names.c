@@ -179,3 +179,35 @@ TEST(names_not_a_socket) {
     CHECK_WSA(WSPGetPeerName(12345, (struct sockaddr *)&a, &len, lpErrno), WSAENOTSOCK);
     t_cleanup();
 }
+
+/* RULINGS §7a: "WSPGetPeerName returns the peer's address from the connect
+ * until the socket is closed, also after both directions are shut down"
+ * (and after the peer closed too). */
+TEST(getpeername_after_shutdown_both) {
+    t_startup();
+    struct sockaddr_in la;
+    SOCKET l = t_listener(&la);
+    SOCKET c = t_socket(SOCK_STREAM);
+    CHECK_OK(WSPConnect(c, (struct sockaddr *)&la, sizeof la, NULL, NULL, 0, NULL, NULL, lpErrno));
+    SOCKET s = WSPAccept(l, NULL, NULL, NULL, 0, &lperr);
+    CHECK(s != INVALID_SOCKET);
+    struct sockaddr_in cn;
+    int len = sizeof cn;
+    CHECK_OK(WSPGetSockName(c, (struct sockaddr *)&cn, &len, lpErrno));
+    CHECK_OK(WSPShutdown(c, SD_BOTH, lpErrno));
+    CHECK_OK(WSPShutdown(s, SD_BOTH, lpErrno));
+    t_sleep_ms(100);                       /* both FINs exchanged */
+    struct sockaddr_in p;
+    len = sizeof p;
+    CHECK_OK(WSPGetPeerName(c, (struct sockaddr *)&p, &len, lpErrno));
+    CHECK(same_addr(&p, &la));
+    len = sizeof p;
+    CHECK_OK(WSPGetPeerName(s, (struct sockaddr *)&p, &len, lpErrno));
+    CHECK(same_addr(&p, &cn));
+    CHECK_OK(WSPCloseSocket(s, lpErrno));
+    t_sleep_ms(50);
+    len = sizeof p;
+    CHECK_OK(WSPGetPeerName(c, (struct sockaddr *)&p, &len, lpErrno));
+    CHECK(same_addr(&p, &la));
+    t_cleanup();
+}

@@ -2,6 +2,7 @@
  * Draft §3.1.8 (WSPSelect); RULINGS §4, §9. */
 #include "harness.h"
 #include <stddef.h>
+#include <sys/resource.h>
 
 static void set1(fd_set *set, SOCKET s) {
     FD_ZERO(set);
@@ -387,5 +388,155 @@ TEST(select_close_interrupts) {
     CHECK(b.t_end - t0 < 1.0);
     CHECK_EQ(b.rc, SOCKET_ERROR);
     CHECK_EQ(b.err, WSAEINTR);
+    t_cleanup();
+}
+
+/* ---- issue 9: close wakes every select; sets read before written; one
+ * poll entry per socket ---- */
+
+/* A select blocked (timeout tv_sec, or NULL when 0) on `n` sockets of one
+ * set kind (0 read, 1 write, 2 except). */
+struct blocked_sets { SOCKET s[4]; int n, kind, tv_sec; volatile int rc, err; volatile double t_end; };
+static void *select_sets_thread(void *p) {
+    struct blocked_sets *b = p;
+    fd_set set;
+    FD_ZERO(&set);
+    for (int i = 0; i < b->n; i++) FD_SET(b->s[i], &set);
+    struct timeval tv = { b->tv_sec, 0 };
+    int err = 0;
+    int rc = WSPSelect(0, b->kind == 0 ? &set : NULL, b->kind == 1 ? &set : NULL, b->kind == 2 ? &set : NULL,
+                       b->tv_sec ? &tv : NULL, &err);
+    b->rc = rc;
+    b->err = err;
+    b->t_end = t_now();
+    return NULL;
+}
+
+/* Blocks a select on b, closes `victim` from this thread, and checks the
+ * select ended with WSAEINTR within a second (its own timeout is 10 s or
+ * none). */
+static void check_close_wakes(struct blocked_sets *b, SOCKET victim) {
+    pthread_t th;
+    CHECK_EQ(pthread_create(&th, NULL, select_sets_thread, b), 0);
+    t_sleep_ms(200);
+    CHECK_EQ(b->t_end, 0);                 /* really blocked */
+    double t0 = t_now();
+    CHECK_OK(WSPCloseSocket(victim, lpErrno));
+    for (int i = 0; i < 300 && b->t_end == 0; i++) t_sleep_ms(10);
+    if (b->t_end == 0) harness_fail(__FILE__, __LINE__, "WSPSelect still blocked 3 s after the socket was closed");
+    pthread_join(th, NULL);
+    CHECK(b->t_end - t0 < 1.0);
+    CHECK_EQ(b->rc, SOCKET_ERROR);
+    CHECK_EQ(b->err, WSAEINTR);
+}
+
+/* RULINGS §9: "Closing a socket that a WSPSelect waits on ends that select
+ * with WSAEINTR, whatever the socket's state and whichever set names it":
+ * an unconnected TCP socket in readfds, NULL timeout. */
+TEST(select_close_wakes_unconnected_in_readfds) {
+    t_startup();
+    struct blocked_sets b = { { t_socket(SOCK_STREAM) }, 1, 0, 0, 0, 0, 0 };
+    check_close_wakes(&b, b.s[0]);
+    t_cleanup();
+}
+
+/* ... a listener in writefds (never writable), 10 s timeout. */
+TEST(select_close_wakes_listener_in_writefds) {
+    t_startup();
+    struct blocked_sets b = { { t_listener(NULL) }, 1, 1, 10, 0, 0, 0 };
+    check_close_wakes(&b, b.s[0]);
+    t_cleanup();
+}
+
+/* ... an unconnected socket beside a connected one in readfds. */
+TEST(select_close_wakes_unconnected_beside_connected) {
+    t_startup();
+    SOCKET c, s;
+    t_tcp_pair(&c, &s);
+    struct blocked_sets b = { { s, t_socket(SOCK_STREAM) }, 2, 0, 10, 0, 0, 0 };
+    check_close_wakes(&b, b.s[1]);
+    t_cleanup();
+}
+
+/* ... a UDP socket and a listener in exceptfds. */
+TEST(select_close_wakes_exceptfds) {
+    t_startup();
+    struct blocked_sets b = { { t_udp_bound(NULL), t_listener(NULL) }, 2, 2, 0, 0, 0, 0 };
+    check_close_wakes(&b, b.s[1]);
+    struct blocked_sets b2 = { { b.s[0] }, 1, 2, 0, 0, 0, 0 };
+    check_close_wakes(&b2, b2.s[0]);
+    t_cleanup();
+}
+
+/* RULINGS §9: "The sets may be one object (readfds == writefds): every
+ * set's input is read before any set is written." A writable socket that is
+ * not readable, in one object passed as both: counted once (for writing),
+ * and the object ends holding it. */
+TEST(select_same_object_read_and_write) {
+    t_startup();
+    SOCKET c, s;
+    t_tcp_pair(&c, &s);
+    fd_set set;
+    set1(&set, c);
+    struct timeval zero = { 0, 0 };
+    CHECK_EQ(WSPSelect(0, &set, &set, NULL, &zero, &lperr), 1);
+    CHECK_EQ(set.fd_count, 1);
+    CHECK(FD_ISSET(c, &set));
+    /* readable and writable: counted in both sets */
+    DWORD n = 0;
+    CHECK_OK(WSPSend(s, "x", 1, &n, 0, NULL, NULL, lpErrno));
+    CHECK_EQ(wait_readable(c, 2), 1);
+    set1(&set, c);
+    CHECK_EQ(WSPSelect(0, &set, &set, &set, &zero, &lperr), 2);
+    t_cleanup();
+}
+
+/* RULINGS §9: "A socket listed twice in one set counts once and is kept
+ * once" (the fd_set is a list; FD_SET would not add it twice). */
+TEST(select_duplicate_counted_once) {
+    t_startup();
+    SOCKET c, s;
+    t_tcp_pair(&c, &s);
+    DWORD n = 0;
+    CHECK_OK(WSPSend(s, "x", 1, &n, 0, NULL, NULL, lpErrno));
+    CHECK_EQ(wait_readable(c, 2), 1);
+    fd_set rs, ws;
+    FD_ZERO(&rs);
+    rs.fd_array[0] = c; rs.fd_array[1] = s; rs.fd_array[2] = c; rs.fd_count = 3;
+    FD_ZERO(&ws);
+    ws.fd_array[0] = s; ws.fd_array[1] = s; ws.fd_count = 2;
+    struct timeval tv = { 1, 0 };
+    CHECK_EQ(WSPSelect(0, &rs, &ws, NULL, &tv, &lperr), 2);
+    CHECK_EQ(rs.fd_count, 1);
+    CHECK_EQ(rs.fd_array[0], c);
+    CHECK_EQ(ws.fd_count, 1);
+    CHECK_EQ(ws.fd_array[0], s);
+    t_cleanup();
+}
+
+/* RULINGS §9: "The number of entries is not limited by RLIMIT_NOFILE (a
+ * socket is polled once however often it is listed)": 600 sockets in
+ * readfds and writefds under a limit of 1024 descriptors, polled and with
+ * a timeout. */
+struct fd_set600 { u_int fd_count; SOCKET fd_array[600]; };
+TEST(select_entries_beyond_rlimit) {
+    struct rlimit rl;
+    CHECK_EQ(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (rl.rlim_cur > 1024) { rl.rlim_cur = 1024; CHECK_EQ(setrlimit(RLIMIT_NOFILE, &rl), 0); }
+    t_startup();
+    static struct fd_set600 rs, ws;
+    static SOCKET socks[600];
+    for (int i = 0; i < 600; i++) socks[i] = t_udp_bound(NULL);
+    for (int round = 0; round < 2; round++) {
+        rs.fd_count = ws.fd_count = 600;
+        for (int i = 0; i < 600; i++) rs.fd_array[i] = ws.fd_array[i] = socks[i];
+        struct timeval tv = { round, 0 };
+        int err = 0;
+        int r = WSPSelect(0, (fd_set *)&rs, (fd_set *)&ws, NULL, &tv, &err);
+        if (r == SOCKET_ERROR) harness_fail(__FILE__, __LINE__, "WSPSelect of 2 x 600 entries failed: %d", err);
+        CHECK_EQ(r, 600);                  /* every one writable, none readable */
+        CHECK_EQ(rs.fd_count, 0);
+        CHECK_EQ(ws.fd_count, 600);
+    }
     t_cleanup();
 }

@@ -57,8 +57,12 @@ TEST(so_broadcast) {
     SOCKET u = t_socket(SOCK_DGRAM);
     CHECK_EQ(get_int(u, SOL_SOCKET, SO_BROADCAST), FALSE);
     check_bool_roundtrip(u, SOL_SOCKET, SO_BROADCAST);
+    /* RULINGS §7a: on a stream socket it has no meaning: WSPGetSockOpt
+     * returns the default (FALSE); setting it is WSAENOPROTOOPT. */
     SOCKET t = t_socket(SOCK_STREAM);
-    check_get_set_noprotoopt(t, SOL_SOCKET, SO_BROADCAST);
+    CHECK_EQ(get_int(t, SOL_SOCKET, SO_BROADCAST), FALSE);
+    int v = 1;
+    CHECK_WSA(WSPSetSockOpt(t, SOL_SOCKET, SO_BROADCAST, (const char *)&v, sizeof v, lpErrno), WSAENOPROTOOPT);
 }
 
 /* §2.8.4: SO_DEBUG BOOL, default FALSE, set/get roundtrip (note (i)). */

@@ -423,3 +423,28 @@ TEST(fionread_udp_first_datagram) {
     CHECK_OK(WSPIoctlSocket(b, FIONREAD, &v, lpErrno));
     CHECK_EQ(v, 0);
 }
+
+/* RULINGS §7a: "An ICMP error on a datagram socket is reported to receives
+ * only (WSAECONNRESET); WSPSend / WSPSendTo on a connected datagram socket
+ * keep succeeding." Linux hands the error to whichever call comes next. */
+TEST(connected_udp_sends_keep_succeeding_after_icmp) {
+    t_startup();
+    struct sockaddr_in gone;
+    SOCKET g = t_udp_bound(&gone);
+    CHECK_OK(WSPCloseSocket(g, lpErrno));
+    SOCKET a = t_udp_bound(NULL);
+    CHECK_OK(WSPConnect(a, (struct sockaddr *)&gone, sizeof gone, NULL, NULL, 0, NULL, NULL, lpErrno));
+    for (int i = 0; i < 10; i++) {
+        DWORD n = 0;
+        CHECK_OK(WSPSend(a, "x", 1, &n, 0, NULL, NULL, lpErrno));
+        CHECK_EQ(n, 1);
+        t_sleep_ms(20);                    /* the port-unreachable arrives */
+    }
+    /* the error still reaches a receive */
+    set_nonblocking(a, 1);
+    char buf[8];
+    DWORD n = 0;
+    int flags = 0;
+    CHECK_WSA(WSPRecv(a, buf, sizeof buf, &n, &flags, NULL, NULL, lpErrno), WSAECONNRESET);
+    t_cleanup();
+}
