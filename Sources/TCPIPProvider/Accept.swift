@@ -69,6 +69,7 @@ extension TCPIPProvider {
             $0.debug = inherited.debug
             $0.receiveBuffer = inherited.receiveBuffer
             $0.sendBuffer = inherited.sendBuffer
+            $0.peer = connection.peer
         }
         guard let handle = sockets.insert(accepted) else {
             // No handle left: the connection stays queued (not lost), and the

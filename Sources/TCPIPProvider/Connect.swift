@@ -22,7 +22,13 @@ extension TCPIPProvider {
             throw socket.current.contains(.connected) ? .isConnected : .already
         }
         if st.contains(.connected) { throw .isConnected }
-        socket.clear(.connectFailed)
+        if st.contains(.connectFailed) {
+            // Linux fails the first connect(2) after a failed attempt with
+            // ECONNABORTED; Winsock starts a new attempt (RULINGS §7a).
+            // connect(AF_UNSPEC) puts the socket back to unconnected.
+            IPSocket.disconnect(socket.fd)
+        }
+        socket.clear([.connectFailed, .connectUnreported])
         if st.contains(.watched) { rearmConnect(socket) }
         // TCP carries no connect data.
         if let callerData, callerData.pointee.len > 0 { throw .protocolNotSupported }
@@ -53,6 +59,7 @@ extension TCPIPProvider {
             }
             throw error
         }
+        socket.state.withLock { $0.peer = endpoint }
         socket.set([.connected, .bound])
         if group != 0 { groups.join(socket, group: group, peer: endpoint.address) }
     }

@@ -9,33 +9,42 @@ import CWS2SPI
 /// A socket's link to the engine: its registration and reactor token.
 final class SocketWatch: ReactorClient, @unchecked Sendable {
     let registration: EventRegistration
-    /// A strong reference until the socket is closed (`detach`), which
-    /// breaks the cycle. Not weak: a weak reference would give every
-    /// IPSocket a side table and put its retains on the slow path.
-    private let socket: Mutex<IPSocket?>
+    /// The socket, from a successful registration with the reactor until
+    /// the socket is closed or the registration failed (`detach`), which
+    /// breaks the cycle socket -> watch -> socket. Not weak: a weak
+    /// reference would give every IPSocket a side table and put its
+    /// retains on the slow path.
+    private let socket = Mutex<IPSocket?>(nil)
     unowned let provider: TCPIPProvider
-    var token: UInt64 = 0
+    /// The reactor's token; 0 while not registered.
+    let token = Atomic<UInt64>(0)
+    /// Serialises registering with the reactor.
+    let registering = Mutex(())
 
-    init(socket: IPSocket, handle: SOCKET, provider: TCPIPProvider) {
-        self.socket = Mutex(socket)
+    init(handle: SOCKET, provider: TCPIPProvider) {
         self.provider = provider
         registration = EventRegistration(handle: handle)
     }
 
-    /// Called when the socket is closed: no more deliveries.
+    func attach(_ s: IPSocket) { socket.withLock { $0 = s } }
+
+    /// Called when the socket is closed or its registration failed: no more deliveries.
     func detach() { _ = socket.withLock { $0 = nil } }
 
     func reactorEvent(_ events: UInt32) {
         guard let socket = socket.withLock({ $0 }), !socket.current.contains(.closed) else { return }
+        var events = events
         if let io = socket.io {
-            provider.serviceOverlapped(socket, io, events: events)
+            // Data an overlapped receive took is not announced (RULINGS §7):
+            // after one took data, the selection sees the state as it is now.
+            if provider.serviceOverlapped(socket, io, events: events) { events = 0 }
             // Watched for its overlapped operations only: no selection to report to.
             if !registration.hasSelection { return }
         }
         registration.deliver(provider.conditions(of: socket, epollEvents: events))
     }
 
-    func kick() { Reactor.shared.kick(token) }
+    func kick() { Reactor.shared.kick(token.load(ordering: .relaxed)) }
 }
 
 extension TCPIPProvider {
@@ -75,45 +84,60 @@ extension TCPIPProvider {
         try watch.registration.enumerate(records, count: count, reset: event)
     }
 
-    /// Replaces the socket's selection; a selection makes the socket non-blocking.
+    /// Replaces the socket's selection; a selection makes the socket
+    /// non-blocking. What already holds is reported before this returns
+    /// (RULINGS §7). A failed registration with the engine leaves the
+    /// socket as it was.
     func select(_ socket: IPSocket, handle: SOCKET, _ target: NotificationTarget?, _ events: NetworkEvents) throws(WSAError) {
+        let watch = try self.watch(socket, handle: handle, create: !events.isEmpty)
+        guard let watch else { return }
         if !events.isEmpty {
             socket.set(.nonBlocking)
             if !socket.current.contains(.listening) && !socket.overlapped { try? Sys.setNonBlocking(socket.fd, true) }
         }
-        let watch = try self.watch(socket, handle: handle, create: !events.isEmpty)
-        guard let watch else { return }
         // An event-driven socket that did not ask for FD_OOB leaves the
         // urgent byte to the engine (it holds it on EPOLLPRI) and its reads
         // skip the per-read check for it; asking for FD_OOB keeps the check.
         if !events.isEmpty && !events.contains(.oob) { socket.set(.urgentByEngine) } else { socket.clear(.urgentByEngine) }
         watch.registration.select(target, events: events)
-        // Events that already hold are reported now (the draft's persistence).
-        if !events.isEmpty { watch.kick() }
+        guard !events.isEmpty else { return }
+        // Events that already hold are reported now, on this thread;
+        // callbacks (the engine's thread only) on the next turn of the engine.
+        if case .callback = target { watch.kick(); return }
+        if !watch.registration.deliver(conditions(of: socket, epollEvents: 0), onCaller: true) { watch.kick() }
     }
 
-    /// The socket's watch, registered with the reactor on first use.
+    /// The socket's watch, registered with the reactor on first use (and
+    /// again after a registration that failed).
     func watch(_ socket: IPSocket, handle: SOCKET, create: Bool) throws(WSAError) -> SocketWatch? {
-        if let w = socket.watch.load() { return w }
-        guard create else { return nil }
-        let fresh = SocketWatch(socket: socket, handle: handle, provider: self)
-        let w = socket.watch.storeIfNil(fresh)
-        guard w === fresh else { return w }
-        guard let token = Reactor.shared.register(fd: socket.fd, client: w) else { throw .noBuffers }
-        w.token = token
-        socket.set(.watched)
-        // Closed meanwhile by another thread, whose unwatch (after marking
-        // it closed) may have come too early to see this registration:
-        // undo it, or the reactor would keep the socket forever.
-        if socket.current.contains(.closed) { unwatch(socket); throw .notSocket }
-        return w
+        if let w = socket.watch.load(), w.token.load(ordering: .acquiring) != 0 { return w }
+        guard create else { return socket.watch.load() }
+        let w = socket.watch.storeIfNil(SocketWatch(handle: handle, provider: self))
+        return try w.registering.withLock { (_) throws(WSAError) -> SocketWatch in
+            if w.token.load(ordering: .relaxed) != 0 { return w }
+            w.attach(socket)
+            guard let token = Reactor.shared.register(fd: socket.fd, client: w) else {
+                // Nothing of the attempt stays: no token, no cycle.
+                w.detach()
+                throw .noBuffers
+            }
+            w.token.store(token, ordering: .releasing)
+            socket.set(.watched)
+            // Closed meanwhile by another thread, whose unwatch (after marking
+            // it closed) may have come too early to see this registration:
+            // undo it, or the reactor would keep the socket forever.
+            if socket.current.contains(.closed) { unwatch(socket); throw .notSocket }
+            return w
+        }
     }
 
     /// Closing a socket removes it from the engine at once.
     func unwatch(_ socket: IPSocket) {
-        guard socket.current.contains(.watched), let w = socket.watch.load() else { return }
-        w.registration.select(nil, events: [])
-        Reactor.shared.deregister(fd: socket.fd, token: w.token)
+        guard let w = socket.watch.load() else { return }
+        if socket.current.contains(.watched) {
+            w.registration.select(nil, events: [])
+            Reactor.shared.deregister(fd: socket.fd, token: w.token.load(ordering: .acquiring))
+        }
         w.detach()
     }
 
@@ -136,12 +160,20 @@ extension TCPIPProvider {
     }
 
     /// After a receive: level-triggered FD_READ again if data may remain
-    /// (the buffer was filled), or FD_CLOSE once the data before a FIN is read.
+    /// (the buffer was filled), or FD_CLOSE once the data before a FIN is
+    /// read. A receive that took the last data (`drained`: it found none,
+    /// or it did not fill its buffer) withdraws an unreported FD_READ when
+    /// nothing is left (RULINGS §7); that costs a poll(2) only while one is
+    /// recorded.
     @inline(__always)
-    func afterReceive(_ socket: IPSocket, filled: Bool) {
+    func afterReceive(_ socket: IPSocket, filled: Bool, drained: Bool) {
         let st = socket.current
         guard st.contains(.watched), let w = socket.watch.load() else { return }
-        if filled || st.contains(.peerClosed) || st.contains(.urgentHeld) { w.kick() }
+        if filled || st.contains(.peerClosed) || st.contains(.urgentHeld) { w.kick(); return }
+        if w.registration.isRecorded(.read) {
+            var p = pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)
+            if (try? Sys.poll(&p, 1, 0)) == 0 { w.registration.withdraw(.read) }
+        }
     }
 
     /// A send that failed with WSAEWOULDBLOCK re-enables FD_WRITE.
@@ -151,15 +183,22 @@ extension TCPIPProvider {
         w.kick()   // space may have freed before the rearm
     }
 
-    /// WSPAccept re-enables FD_ACCEPT, unless it deferred (WSATRY_AGAIN).
+    /// WSPAccept re-enables FD_ACCEPT, unless it deferred (WSATRY_AGAIN);
+    /// one that took the last pending connection withdraws an unreported
+    /// FD_ACCEPT (RULINGS §7).
     func rearmAfterAccept(_ socket: IPSocket, deferred: Bool) {
         guard socket.current.contains(.watched), let w = socket.watch.load() else { return }
         if !deferred { w.registration.rearm(.accept) }
+        if w.registration.isRecorded(.accept) && socket.state.withLock({ $0.pending.isEmpty }) {
+            var p = pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)
+            if (try? Sys.poll(&p, 1, 0)) == 0 { w.registration.withdraw(.accept) }
+        }
         w.kick()
     }
 
     /// A new connect attempt may report FD_CONNECT again.
     func rearmConnect(_ socket: IPSocket) {
+        socket.clear(.connectUnreported)
         guard socket.current.contains(.watched), let w = socket.watch.load() else { return }
         w.registration.rearm([.connect, .write])
     }
@@ -186,9 +225,15 @@ extension TCPIPProvider {
         }
         if st.contains(.connecting) {
             guard r & Int32(POLLOUT | POLLERR | POLLHUP) != 0 else { return c }
-            c.holding.insert(.connect)
-            c.connectError = socket.finishConnect()?.code ?? 0
+            _ = socket.finishConnect()
             st = socket.current
+        }
+        // A connect that finished, here or on a caller's thread (WSPSelect
+        // found it done first): FD_CONNECT, once per attempt.
+        if st.contains(.connectUnreported) {
+            socket.clear(.connectUnreported)
+            c.holding.insert(.connect)
+            c.connectError = st.contains(.connectFailed) ? socket.state.withLock { $0.connectError?.code ?? 0 } : 0
         }
         switch socket.kind {
         case .stream:
@@ -198,10 +243,15 @@ extension TCPIPProvider {
                 c.holding.insert(.close)
                 c.closeError = WSAError.connectionReset.code
             } else if r & (0x2000 | Int32(POLLHUP)) != 0 {
-                socket.set(.peerClosed)
-                var queued: Int32 = 0
-                try? Sys.ioctl(socket.fd, UInt(FIONREAD), &queued)
-                c.holding.insert(queued > 0 ? .read : .close)
+                // After the socket's own SD_RECEIVE Linux reports the same
+                // hang-up as for the peer's FIN: FD_CLOSE only once the peer
+                // closed (RULINGS §7), and no FD_READ (receives now fail).
+                if !st.contains(.receiveShut) || socket.peerSentFIN() {
+                    socket.set(.peerClosed)
+                    var queued: Int32 = 0
+                    try? Sys.ioctl(socket.fd, UInt(FIONREAD), &queued)
+                    c.holding.insert(queued > 0 ? .read : .close)
+                }
             } else if r & Int32(POLLIN) != 0 {
                 c.holding.insert(.read)
             }

@@ -35,6 +35,12 @@ struct SocketStatus: OptionSet, Sendable {
     static let urgentByEngine = SocketStatus(rawValue: 1 << 13)
     /// The stream broke (`ColdState.brokenError`).
     static let broken = SocketStatus(rawValue: 1 << 14)
+    /// A datagram send met an ICMP error (ECONNREFUSED) that belongs to the
+    /// next receive (RULINGS §7a).
+    static let icmpError = SocketStatus(rawValue: 1 << 15)
+    /// A non-blocking connect finished (either way) and FD_CONNECT has not
+    /// been looked at since (Events.conditions).
+    static let connectUnreported = SocketStatus(rawValue: 1 << 16)
 }
 
 /// A connection taken from the kernel's accept queue that WSPAccept has not
@@ -65,6 +71,10 @@ struct ColdState: Sendable {
     /// of the stream; Winsock keeps reporting WSAECONNRESET, which tells a
     /// reset from a graceful close.
     var brokenError: WSAError?
+    /// A stream's peer, kept from the connect (or accept) on: Linux forgets
+    /// it once both sides shut down, Winsock reports it until the socket
+    /// is closed (RULINGS §7a).
+    var peer: IPv4Endpoint?
 }
 typealias GROUPID = UInt32
 
@@ -85,6 +95,10 @@ final class IPSocket: @unchecked Sendable {
     let watch = AtomicLazyReference<SocketWatch>()
     /// Pending overlapped operations (overlapped sockets only, Overlapped.swift).
     let io: OverlappedIO?
+    /// An eventfd that close makes readable, made the first time a blocking
+    /// WSPSelect names the socket where the kernel has nothing to report
+    /// (an unconnected stream, a listener in writefds): -1 until then.
+    private let closeWaker = Atomic<Int32>(-1)
 
     init(fd: Int32, kind: SocketKind, overlapped: Bool, status: SocketStatus) {
         self.fd = fd
@@ -97,7 +111,23 @@ final class IPSocket: @unchecked Sendable {
     deinit {
         for p in state.withLock({ $0.pending }) { IPSocket.abort(p.fd) }
         Sys.close(fd)
+        let waker = closeWaker.load(ordering: .relaxed)
+        if waker >= 0 { Sys.close(waker) }
     }
+
+    /// The close waker (see `closeWaker`), made on first use; nil when no
+    /// descriptor could be had (the caller then polls in slices).
+    func closeWakerFD() -> Int32? {
+        let existing = closeWaker.load(ordering: .sequentiallyConsistent)
+        if existing >= 0 { return existing }
+        guard let fd = try? Sys.eventfd() else { return nil }
+        let (exchanged, original) = closeWaker.compareExchange(expected: -1, desired: fd, ordering: .sequentiallyConsistent)
+        if exchanged { return fd }
+        Sys.close(fd)
+        return original
+    }
+
+    @inline(__always) func isCloseWaker(_ fd: Int32) -> Bool { fd >= 0 && fd == closeWaker.load(ordering: .relaxed) }
 
     @inline(__always) var current: SocketStatus { SocketStatus(rawValue: status.load(ordering: .sequentiallyConsistent)) }
     @inline(__always) func set(_ bits: SocketStatus) { status.bitwiseOr(bits.rawValue, ordering: .sequentiallyConsistent) }
@@ -116,6 +146,10 @@ final class IPSocket: @unchecked Sendable {
         // Pending overlapped operations end now, with WSA_OPERATION_ABORTED.
         io?.abortAll()
         if abortive { IPSocket.setAbortiveLinger(fd) }
+        // After `closed` is set: a select that made the waker after this
+        // load sees `closed` before it polls.
+        let waker = closeWaker.load(ordering: .sequentiallyConsistent)
+        if waker >= 0 { Sys.signalEventFD(waker) }
         if blockers.load(ordering: .sequentiallyConsistent) > 0 {
             if abortive { IPSocket.disconnect(fd) } else { try? Sys.shutdown(fd, Int32(SHUT_RDWR)) }
         }
@@ -185,21 +219,44 @@ final class IPSocket: @unchecked Sendable {
         return finishConnect()
     }
 
-    /// Reads SO_ERROR after the kernel reported the connect done.
+    /// Reads SO_ERROR after the kernel reported the connect done. Under the
+    /// state lock: reading SO_ERROR clears it, so of two threads finding
+    /// the connect done (a caller's select, the engine) only the first may
+    /// read it; the second sees the recorded outcome.
     func finishConnect() -> WSAError? {
-        var err: Int32 = 0
-        var len = socklen_t(4)
-        try? Sys.getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
-        if err == 0 {
-            set(.connected)
+        state.withLock { st -> WSAError? in
+            guard current.contains(.connecting) else {
+                return current.contains(.connectFailed) ? st.connectError : nil
+            }
+            var err: Int32 = 0
+            var len = socklen_t(4)
+            try? Sys.getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
+            if err == 0 {
+                st.peer = try? peerEndpoint()
+                set([.connected, .connectUnreported])
+                clear(.connecting)
+                return nil
+            }
+            let error = WSAError(errno: err)
+            st.connectError = error
+            set([.connectFailed, .connectUnreported])
             clear(.connecting)
-            return nil
+            return error
         }
-        let error = WSAError(errno: err)
-        state.withLock { $0.connectError = error }
-        set(.connectFailed)
-        clear(.connecting)
-        return error
+    }
+
+    /// Whether the peer has closed its side (its FIN arrived): the TCP
+    /// state from TCP_INFO. Asked only after the socket's own receive
+    /// shutdown, when poll(2) cannot tell the two apart.
+    func peerSentFIN() -> Bool {
+        // struct tcp_info starts with u8 tcpi_state; TCP_INFO is 11.
+        var info = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        var len = socklen_t(MemoryLayout.size(ofValue: info))
+        guard (try? Sys.getsockopt(fd, Int32(IPPROTO_TCP), 11, &info, &len)) != nil else { return false }
+        switch UInt8(truncatingIfNeeded: info.0) {
+        case 6, 7, 8, 9, 11: return true   // TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, CLOSING
+        default: return false
+        }
     }
 
     /// The local address from the kernel.

@@ -24,6 +24,10 @@ struct OptionSpec: Sendable {
     let settable: Bool
     /// nil: both kinds; else only this kind has the option (else WSAENOPROTOOPT).
     let only: SocketKind?
+    /// On the other kind, WSPGetSockOpt still answers (the kernel's value,
+    /// its default) and only setting it is WSAENOPROTOOPT: "WSPGetSockOpt
+    /// works on a socket of any type" where Windows does (RULINGS §7a).
+    var gettableOnAnyKind = false
 }
 
 enum Options {
@@ -31,7 +35,8 @@ enum Options {
 
     static let table: [OptionSpec] = [
         .init(level: WS.SOL_SOCKET, name: WS.SO_ACCEPTCONN, value: .acceptConn, gettable: true, settable: false, only: nil),
-        .init(level: WS.SOL_SOCKET, name: WS.SO_BROADCAST, value: .kernelInt(level: SOL_SOCKET, name: SO_BROADCAST), gettable: true, settable: true, only: .datagram),
+        .init(level: WS.SOL_SOCKET, name: WS.SO_BROADCAST, value: .kernelInt(level: SOL_SOCKET, name: SO_BROADCAST), gettable: true, settable: true, only: .datagram,
+              gettableOnAnyKind: true),
         .init(level: WS.SOL_SOCKET, name: WS.SO_DEBUG, value: .debug, gettable: true, settable: true, only: nil),
         .init(level: WS.SOL_SOCKET, name: WS.SO_DONTLINGER, value: .dontLinger, gettable: true, settable: true, only: .stream),
         .init(level: WS.SOL_SOCKET, name: WS.SO_DONTROUTE, value: .kernelInt(level: SOL_SOCKET, name: SO_DONTROUTE), gettable: true, settable: true, only: nil),
@@ -57,10 +62,10 @@ enum Options {
     /// IP_OPTIONS, TCP_MAXSEG, PVD_CALL_ID, TAPI_DEVICE_ID, ...) are WSAENOPROTOOPT.
     static let levels: [Int32] = [WS.SOL_SOCKET, WS.SOL_PROVIDER, WS.IPPROTO_IP]
 
-    static func find(level: Int32, name: Int32, kind: SocketKind) throws(WSAError) -> OptionSpec {
+    static func find(level: Int32, name: Int32, kind: SocketKind, forSet: Bool) throws(WSAError) -> OptionSpec {
         guard levels.contains(level) else { throw .invalidArgument }
         guard let spec = table.first(where: { $0.level == level && $0.name == name }) else { throw .noProtocolOption }
-        if let only = spec.only, only != kind { throw .noProtocolOption }
+        if let only = spec.only, only != kind, forSet || !spec.gettableOnAnyKind { throw .noProtocolOption }
         return spec
     }
 
@@ -72,7 +77,7 @@ extension TCPIPProvider {
     public func getSockOpt(_ s: SOCKET, level: Int32, name: Int32, value: UnsafeMutablePointer<CChar>?,
                            length: UnsafeMutablePointer<Int32>?) throws(WSAError) {
         let socket = try lookup(s)
-        let spec = try Options.find(level: level, name: name, kind: socket.kind)
+        let spec = try Options.find(level: level, name: name, kind: socket.kind, forSet: false)
         guard spec.gettable else { throw .noProtocolOption }
         guard let value, let length else { throw .fault }
         let out = UnsafeMutableRawPointer(value)
@@ -143,7 +148,7 @@ extension TCPIPProvider {
 
     public func setSockOpt(_ s: SOCKET, level: Int32, name: Int32, value: UnsafePointer<CChar>?, length: Int32) throws(WSAError) {
         let socket = try lookup(s)
-        let spec = try Options.find(level: level, name: name, kind: socket.kind)
+        let spec = try Options.find(level: level, name: name, kind: socket.kind, forSet: true)
         guard spec.settable else { throw .noProtocolOption }
         if case .providerConfig = spec.value {
             // Opaque: any well-formed buffer is accepted; nothing to configure.

@@ -42,16 +42,11 @@ struct PendingOperation: @unchecked Sendable {
     /// Send-to: the destination (nil: the connected peer).
     let to: IPv4Endpoint?
     var completion: OverlappedCompletion?
-}
 
-/// What one attempt at the head operation gave.
-enum Attempt {
-    /// Nothing could move: wait for the next edge.
-    case wouldBlock
-    /// A stream send moved some bytes; more remain.
-    case progressed(Int)
-    /// Finished: status (0 or a WSA code), bytes, result flags.
-    case finished(Int32, Int, Int32)
+    /// The receive this operation asks for (Transfer.receiveOnce).
+    var receive: ReceiveRequest {
+        ReceiveRequest(buffer: buffer, length: length, kernelFlags: kernelFlags, flags: flags, from: from, fromLength: fromLength)
+    }
 }
 
 /// A socket's pending overlapped operations.
@@ -109,7 +104,7 @@ extension TCPIPProvider {
             if q.count >= OverlappedIO.limit { throw .wouldBlock }
             if urgent ? q.urgent.isEmpty : q.receives.isEmpty {
                 if !urgent { guardUrgentByte(socket) }
-                switch urgent ? attemptUrgent(socket, op) : attemptReceive(socket, op) {
+                switch receiveOnce(socket, op.receive, dontWait: Int32(MSG_DONTWAIT)) {
                 case .finished(let error, let n, let f):
                     // An error at once fails the call; nothing is queued.
                     if error != 0 {
@@ -193,12 +188,16 @@ extension TCPIPProvider {
 
     /// On the reactor thread: finishes what the readiness `events` (epoll
     /// bits; 0 for a kick: try every queue) allow, in order.
-    func serviceOverlapped(_ socket: IPSocket, _ io: OverlappedIO, events: UInt32) {
+    /// Returns whether a receive took data (the engine's readiness mask is
+    /// then stale for the socket's selection: no FD_READ for data taken).
+    @discardableResult
+    func serviceOverlapped(_ socket: IPSocket, _ io: OverlappedIO, events: UInt32) -> Bool {
         let readable = UInt32(WS2SPI_EPOLLIN | WS2SPI_EPOLLPRI | WS2SPI_EPOLLRDHUP | WS2SPI_EPOLLHUP | WS2SPI_EPOLLERR)
         let writable = UInt32(WS2SPI_EPOLLOUT | WS2SPI_EPOLLHUP | WS2SPI_EPOLLERR)
         let urgentWaits = events & UInt32(WS2SPI_EPOLLPRI) != 0
-        io.queues.withLock { q in
-            if q.closed { return }
+        return io.queues.withLock { q -> Bool in
+            if q.closed { return false }
+            var received = false
             if events == 0 || events & readable != 0 {
                 // The urgent byte first, before a normal read can pass it:
                 // epoll's mask tells for the first read; later ones ask poll(2).
@@ -211,20 +210,22 @@ extension TCPIPProvider {
                     } else {
                         if !first { guardUrgentByte(socket) }
                         first = false
-                        attempt = attemptReceive(socket, op)
+                        attempt = receiveOnce(socket, op.receive, dontWait: Int32(MSG_DONTWAIT))
                     }
                     guard case .finished(let error, let n, let f) = attempt else { break }
                     socket.recordBreak(error)
                     _ = q.receives.popFirst()
                     op.completion?.complete(error: error, bytes: n, flags: f)
+                    received = true
                 }
+                if !q.urgent.isEmpty { received = true }
                 finishUrgent(socket, &q)
             }
             if events == 0 || events & writable != 0 {
                 while var op = q.sends.first {
                     switch attemptSend(socket, op) {
                     case .wouldBlock:
-                        return
+                        return received
                     case .progressed(let n):
                         op.done = n
                         q.sends.first = op
@@ -234,6 +235,7 @@ extension TCPIPProvider {
                     }
                 }
             }
+            return received
         }
     }
 
@@ -260,65 +262,11 @@ extension TCPIPProvider {
     /// Completes the MSG_OOB receives that can complete now, in order.
     private func finishUrgent(_ socket: IPSocket, _ q: inout OverlappedIO.Queues) {
         while let op = q.urgent.first {
-            let attempt = socket.brokenError.map { .finished($0.code, 0, op.flags) } ?? attemptUrgent(socket, op)
+            let attempt = socket.brokenError.map { .finished($0.code, 0, op.flags) } ?? receiveOnce(socket, op.receive, dontWait: Int32(MSG_DONTWAIT))
             guard case .finished(let error, let n, let f) = attempt else { break }
             socket.recordBreak(error)
             _ = q.urgent.popFirst()
             op.completion?.complete(error: error, bytes: n, flags: f)
-        }
-    }
-
-    /// A MSG_OOB receive: the urgent byte the provider holds (taken from
-    /// the kernel first if it just arrived), else wait for one - unless the
-    /// stream has ended (0 bytes, as a normal receive) or broke (its error).
-    /// A 0-byte buffer only peeks: the byte is not thrown away.
-    private func attemptUrgent(_ socket: IPSocket, _ op: PendingOperation) -> Attempt {
-        if !socket.current.contains(.urgentHeld) { socket.holdUrgentByte() }
-        let peek = op.kernelFlags & Int32(MSG_PEEK) != 0 || op.length == 0
-        guard let byte = socket.takeUrgentByte(peek: peek) else {
-            var next: UInt8 = 0
-            do throws(Errno) {
-                return try Sys.recv(socket.fd, &next, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == 0 ? .finished(0, 0, op.flags) : .wouldBlock
-            } catch {
-                return error.isWouldBlock ? .wouldBlock : .finished(error.wsa.code, 0, op.flags)
-            }
-        }
-        if op.length == 0 { return .finished(0, 0, op.flags) }
-        op.buffer!.storeBytes(of: byte, as: UInt8.self)
-        return .finished(0, 1, op.flags)
-    }
-
-    /// One non-blocking receive into the operation's buffer.
-    @inline(__always)
-    private func attemptReceive(_ socket: IPSocket, _ op: PendingOperation) -> Attempt {
-        let flags = op.kernelFlags | Int32(MSG_DONTWAIT)
-        do throws(Errno) {
-            switch socket.kind {
-            case .stream:
-                // (A 0-byte receive waits too: TCP's recv(2) of 0 bytes is
-                // EAGAIN until data or the end of the stream is there.)
-                return .finished(0, try Sys.recv(socket.fd, op.buffer, op.length, flags), op.flags)
-            case .datagram:
-                var peer = sockaddr_in()
-                var peerLength = socklen_t(MemoryLayout<sockaddr_in>.size)
-                let n = try withUnsafeMutablePointer(to: &peer) { (p) throws(Errno) -> Int in
-                    try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (q) throws(Errno) -> Int in
-                        try Sys.recvfrom(socket.fd, op.buffer, op.length, flags, q, &peerLength)
-                    }
-                }
-                if let from = op.from {
-                    IPv4Endpoint(linux: peer).store(to: from)
-                    op.fromLength?.pointee = WS.sockaddrInSize
-                }
-                // Truncated: the buffer holds the first part, the rest is lost.
-                if n > op.length { return .finished(WSAError.messageSize.code, op.length, op.flags | WS.MSG_PARTIAL) }
-                return .finished(0, n, op.flags)
-            }
-        } catch {
-            if error.isWouldBlock { return .wouldBlock }
-            // A datagram socket learns of an ICMP port-unreachable as a reset.
-            let wsa = socket.kind == .datagram && error.wsa == .connectionRefused ? WSAError.connectionReset : error.wsa
-            return .finished(wsa.code, 0, op.flags)
         }
     }
 
@@ -348,6 +296,11 @@ extension TCPIPProvider {
             return .finished(0, done, op.flags)
         } catch {
             if error.isWouldBlock { return .wouldBlock }
+            if socket.kind == .datagram && error.wsa == .connectionRefused && !socket.current.contains(.icmpError) {
+                // For the next receive, as a plain send does (RULINGS §7a).
+                socket.set(.icmpError)
+                return attemptSend(socket, op)
+            }
             return .finished(error.wsa.code, op.done, op.flags)
         }
     }

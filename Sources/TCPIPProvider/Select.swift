@@ -1,4 +1,13 @@
 // WSPSelect over Winsock fd_sets of any fd_count (RULINGS §9), on poll(2).
+//
+// Every set is read before any is written (readfds may be writefds), and
+// each distinct socket is one poll(2) entry however often and in however
+// many sets it is listed, so the entry count is never limited by
+// RLIMIT_NOFILE. A socket listed twice in one set counts once and is kept
+// once. A blocking select is woken by the close of any socket it names: a
+// socket the kernel has nothing to report for (an unconnected stream, a
+// listener in writefds, anything in exceptfds that has no urgent data) is
+// polled through its close waker instead (IPSocket.closeWakerFD).
 import Glibc
 import ProviderKit
 import CWS2SPI
@@ -7,7 +16,18 @@ import CWS2SPI
 private let POLLRDHUP: Int32 = 0x2000
 
 extension TCPIPProvider {
-    private enum SetKind { case read, write, except }
+    private enum SetKind: Int { case read = 0, write = 1, except = 2 }
+
+    /// Per-socket flags of one select call (one byte per poll entry).
+    private struct SlotFlags {
+        /// Bit k: the socket was already taken into set k's result.
+        static func seen(_ k: SetKind) -> UInt8 { 1 << UInt8(k.rawValue) }
+        /// Bit 3 + k: ready for set k without polling (a queued connection,
+        /// a held urgent byte, a failed connect).
+        static func preReady(_ k: SetKind) -> UInt8 { 8 << UInt8(k.rawValue) }
+        /// The entry polls the socket's close waker, not the socket.
+        static let waker: UInt8 = 0x40
+    }
 
     public func select(read: UnsafeMutablePointer<WS_fd_set>?, write: UnsafeMutablePointer<WS_fd_set>?,
                        except: UnsafeMutablePointer<WS_fd_set>?, timeout: UnsafePointer<WS_timeval>?) throws(WSAError) -> Int32 {
@@ -18,73 +38,124 @@ extension TCPIPProvider {
             guard sec >= 0, usec >= 0 else { throw .invalidArgument }
             timeoutMs = sec * 1000 + (usec + 999) / 1000   // never return early
         }
-        let sets: [(UnsafeMutablePointer<WS_fd_set>?, SetKind)] = [(read, .read), (write, .write), (except, .except)]
-        let total = sets.reduce(0) { $0 + Int($1.0?.pointee.fd_count ?? 0) }
+        // The input counts, read once before anything is written.
+        let sets: [(UnsafeMutablePointer<WS_fd_set>?, SetKind, Int)] = [
+            (read, .read, Int(read?.pointee.fd_count ?? 0)),
+            (write, .write, Int(write?.pointee.fd_count ?? 0)),
+            (except, .except, Int(except?.pointee.fd_count ?? 0)),
+        ]
+        let total = sets.reduce(0) { $0 + $1.2 }
+        // Open addressing from handle to entry: a power of two, at most half full.
+        var tableSize = 8
+        while tableSize < 2 * total { tableSize <<= 1 }
 
         return try withUnsafeTemporaryAllocation(of: pollfd.self, capacity: max(total, 1)) { (fds) throws(WSAError) -> Int32 in
-            // Unmanaged references, each holding the one retain of its lookup,
-            // used without further retain/release traffic.
-            try withUnsafeTemporaryAllocation(of: Unmanaged<IPSocket>.self, capacity: max(total, 1)) { (socks) throws(WSAError) -> Int32 in
-                // A select that cannot block reads the table without retains
-                // (a short span, see HandleTable); one that may block retains.
-                let unretained = timeoutMs == 0
-                if unretained { sockets.beginUnretainedReads() }
-                var filled = 0
-                defer {
-                    if unretained { sockets.endUnretainedReads() } else { for i in 0..<filled { socks[i].release() } }
-                }
-                var preReady = false
-                // Look every handle up first: one that is not ours fails the call.
-                for (set, kind) in sets {
-                    guard let set else { continue }
-                    let entries = fdArray(set)
-                    for i in 0..<Int(set.pointee.fd_count) {
-                        guard let u = unretained ? sockets.lookupUnretained(entries[i]) : sockets.lookupRetained(entries[i]) else {
+        try withUnsafeTemporaryAllocation(of: Unmanaged<IPSocket>.self, capacity: max(total, 1)) { (socks) throws(WSAError) -> Int32 in
+        try withUnsafeTemporaryAllocation(of: SOCKET.self, capacity: max(total, 1)) { (handles) throws(WSAError) -> Int32 in
+        try withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(total, 1)) { (entryOf) throws(WSAError) -> Int32 in
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(total, 1)) { (flags) throws(WSAError) -> Int32 in
+        try withUnsafeTemporaryAllocation(of: Int32.self, capacity: tableSize) { (table) throws(WSAError) -> Int32 in
+            // A select that cannot block reads the table without retains
+            // (a short span, see HandleTable); one that may block retains.
+            let unretained = timeoutMs == 0
+            if unretained { sockets.beginUnretainedReads() }
+            var n = 0   // distinct sockets: poll entries
+            defer {
+                if unretained { sockets.endUnretainedReads() } else { for i in 0..<n { socks[i].release() } }
+            }
+            table.initialize(repeating: -1)
+            let mask = tableSize - 1
+            var preReady = false
+
+            // Every entry of every set is looked up first (one that is not
+            // ours fails the call) and folded into its socket's poll entry.
+            var listed = 0
+            for (set, kind, count) in sets {
+                guard let set else { continue }
+                let entries = fdArray(set)
+                for i in 0..<count {
+                    let handle = entries[i]
+                    var h = Int((handle &* 0x9E37_79B1) >> 7) & mask
+                    while table[h] >= 0 && handles[Int(table[h])] != handle { h = (h + 1) & mask }
+                    let entry: Int
+                    if table[h] >= 0 {
+                        entry = Int(table[h])
+                    } else {
+                        guard let u = unretained ? sockets.lookupUnretained(handle) : sockets.lookupRetained(handle) else {
                             throw .notSocket
                         }
-                        socks[filled] = u
-                        let (events, ready, fd) = u._withUnsafeGuaranteedRef { s in
-                            let (e, r) = interest(s, kind)
-                            return (e, r, s.fd)
-                        }
-                        fds[filled] = pollfd(fd: events == 0 ? -1 : fd, events: events, revents: 0)
-                        preReady = preReady || ready
-                        filled += 1
+                        entry = n
+                        n += 1
+                        table[h] = Int32(entry)
+                        handles[entry] = handle
+                        socks[entry] = u
+                        flags[entry] = 0
+                        fds[entry] = pollfd(fd: u._withUnsafeGuaranteedRef { $0.fd }, events: 0, revents: 0)
                     }
+                    entryOf[listed] = Int32(entry)
+                    listed += 1
+                    let (events, ready) = socks[entry]._withUnsafeGuaranteedRef { interest($0, kind) }
+                    fds[entry].events |= events
+                    if ready { flags[entry] |= SlotFlags.preReady(kind); preReady = true }
                 }
-                try wait(fds.baseAddress!, socks.baseAddress!, filled, timeoutMs: preReady ? 0 : timeoutMs)
-
-                // Keep the ready entries of each set, in order.
-                var index = 0, count: Int32 = 0
-                for (set, kind) in sets {
-                    guard let set else { continue }
-                    let entries = fdArray(set)
-                    var kept = 0
-                    for i in 0..<Int(set.pointee.fd_count) {
-                        let ready = socks[index]._withUnsafeGuaranteedRef { isReady($0, kind, fds[index].revents) }
-                        if ready { entries[kept] = entries[i]; kept += 1 }
-                        index += 1
-                    }
-                    set.pointee.fd_count = WS_u_short(kept)
-                    count += Int32(kept)
-                }
-                return count
             }
+            // Entries the kernel has nothing to report for: skipped by a
+            // poll, the close waker for a select that may block.
+            for i in 0..<n where fds[i].events == 0 {
+                if timeoutMs == 0 {
+                    fds[i].fd = -1
+                } else if let waker = socks[i]._withUnsafeGuaranteedRef({ $0.closeWakerFD() }) {
+                    fds[i] = pollfd(fd: waker, events: Int16(POLLIN), revents: 0)
+                    flags[i] |= SlotFlags.waker
+                } else {
+                    fds[i].fd = -1
+                    flags[i] |= SlotFlags.waker   // no waker: `wait` polls in slices
+                }
+            }
+            let sliced = (0..<n).contains { flags[$0] & SlotFlags.waker != 0 && fds[$0].fd < 0 }
+            try wait(fds.baseAddress!, socks.baseAddress!, n, timeoutMs: preReady ? 0 : timeoutMs, sliced: sliced)
+            for i in 0..<n where flags[i] & SlotFlags.waker != 0 { fds[i].revents = 0 }
+
+            // Keep the ready entries of each set, in order, each socket once.
+            listed = 0
+            var result: Int32 = 0
+            for (set, kind, count) in sets {
+                guard let set else { continue }
+                let entries = fdArray(set)
+                var kept = 0
+                for _ in 0..<count {
+                    let entry = Int(entryOf[listed])
+                    listed += 1
+                    if flags[entry] & SlotFlags.seen(kind) != 0 { continue }
+                    flags[entry] |= SlotFlags.seen(kind)
+                    let ready = flags[entry] & SlotFlags.preReady(kind) != 0
+                        || socks[entry]._withUnsafeGuaranteedRef { isReady($0, kind, fds[entry].revents) }
+                    if ready { entries[kept] = handles[entry]; kept += 1 }
+                }
+                set.pointee.fd_count = WS_u_short(kept)
+                result += Int32(kept)
+            }
+            return result
+        }
+        }
+        }
+        }
+        }
         }
     }
 
     /// poll(2) until something is ready or the timeout passes; sockets closed
-    /// meanwhile end the call with WSAEINTR.
-    private func wait(_ fds: UnsafeMutablePointer<pollfd>, _ socks: UnsafeMutablePointer<Unmanaged<IPSocket>>, _ n: Int, timeoutMs: Int64) throws(WSAError) {
+    /// meanwhile end the call with WSAEINTR. `sliced`: a socket without a
+    /// close waker is listed, so the wait looks at `closed` every 100 ms.
+    private func wait(_ fds: UnsafeMutablePointer<pollfd>, _ socks: UnsafeMutablePointer<Unmanaged<IPSocket>>, _ n: Int,
+                      timeoutMs: Int64, sliced: Bool) throws(WSAError) {
         @inline(__always) func anyClosed() -> Bool {
             for i in 0..<n where socks[i]._withUnsafeGuaranteedRef({ $0.current.contains(.closed) }) { return true }
             return false
         }
         if timeoutMs == 0 {
             // A poll that cannot block need not be woken by close.
-            let r: Int32
-            do { r = try Sys.poll(fds, n, 0) } catch { throw error.wsa }
-            _ = r
+            do { _ = try Sys.poll(fds, n, 0) } catch { throw error.wsa }
             if anyClosed() { throw .interrupted }
             return
         }
@@ -97,10 +168,22 @@ extension TCPIPProvider {
         while true {
             if anyClosed() { throw .interrupted }
             let remaining = deadline == Int64.max ? -1 : max(0, deadline - monotonicMilliseconds())
+            var slice = hook.slice(remaining)
+            if sliced && (slice < 0 || slice > 100) { slice = 100 }
             let r: Int32
-            do { r = try Sys.poll(fds, n, hook.slice(remaining)) } catch { throw error.wsa }
+            do { r = try Sys.poll(fds, n, slice) } catch { throw error.wsa }
             if anyClosed() { throw .interrupted }
-            if r > 0 || remaining == 0 { return }
+            if remaining == 0 { return }
+            if r > 0 {
+                // Only close wakers fired: spurious unless a socket closed
+                // (checked above); wait again.
+                var real = false
+                for i in 0..<n where fds[i].revents != 0 && !socks[i]._withUnsafeGuaranteedRef({ $0.isCloseWaker(fds[i].fd) }) {
+                    real = true
+                    break
+                }
+                if real { return }
+            }
             try hook.runHook(stop: anyClosed)
         }
     }
@@ -135,10 +218,11 @@ extension TCPIPProvider {
         switch kind {
         case .read:
             if st.contains(.listening) { return r & Int32(POLLIN) != 0 || socket.state.withLock { !$0.pending.isEmpty } }
+            if socket.kind == .stream && !st.contains(.connected) { return false }
             let mask = Int32(POLLIN | POLLRDHUP | POLLHUP | POLLERR) | (st.contains(.oobInline) ? Int32(POLLPRI) : 0)
             return r & mask != 0
         case .write:
-            if st.contains(.connectFailed) { return false }
+            if st.contains(.connectFailed) || st.contains(.listening) { return false }
             if socket.kind == .stream && !st.contains(.connected) { return false }
             return r & Int32(POLLOUT | POLLERR | POLLHUP) != 0
         case .except:

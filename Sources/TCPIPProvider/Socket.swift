@@ -110,6 +110,12 @@ extension TCPIPProvider {
         guard name != nil, let length, length.pointee >= WS.sockaddrInSize else { throw .fault }
         socket.resolveConnect()
         guard socket.current.contains(.connected) else { throw .notConnected }
+        if socket.kind == .stream {
+            if let peer = socket.state.withLock({ $0.peer }) { return try peer.store(to: name, length: length) }
+            let peer = try socket.peerEndpoint()
+            socket.state.withLock { $0.peer = peer }
+            return try peer.store(to: name, length: length)
+        }
         try socket.peerEndpoint().store(to: name, length: length)
     }
 

@@ -20,44 +20,37 @@ extension TCPIPProvider {
         let inFlags = flags.pointee & ~WS.MSG_PARTIAL
         let st = socket.current
         let kernelFlags = try checkReceive(socket, st, buffer: buffer, length: length, flags: inFlags, from: from, fromLength: fromLength)
+        let request = ReceiveRequest(buffer: buffer, length: Int(length), kernelFlags: kernelFlags, flags: inFlags,
+                                     from: from, fromLength: fromLength)
 
+        let outcome: Attempt
         if socket.kind == .stream && !st.contains(.oobInline)
             && (!st.contains(.urgentByEngine) || inFlags & WS.MSG_OOB != 0) {
-            let n = try receiveStream(socket, buffer, Int(length), kernelFlags)
+            outcome = try receiveGuarded(socket, request)
+        } else if socket.isNonBlocking {
+            outcome = receiveOnce(socket, request, dontWait: Int32(MSG_DONTWAIT))
+        } else {
+            outcome = try socket.blocking(until: Int16(POLLIN)) { (dontWait) throws(Errno) -> Attempt in
+                let a = receiveOnce(socket, request, dontWait: dontWait)
+                if case .wouldBlock = a { throw Errno(EAGAIN) }
+                return a
+            }
+        }
+        switch outcome {
+        case .wouldBlock, .progressed:
+            if st.contains(.watched) { afterReceive(socket, filled: false, drained: true) }
+            throw .wouldBlock
+        case .finished(let error, let n, let f):
+            if error != 0 && error != WSAError.messageSize.code {
+                if socket.current.contains(.closed) { throw .interrupted }
+                if st.contains(.watched) { afterReceive(socket, filled: true, drained: false) }
+                throw WSAError(code: error)
+            }
             received.pointee = DWORD(n)
-            flags.pointee = inFlags
-            if st.contains(.watched) { afterReceive(socket, filled: n == Int(length)) }
-            return
+            flags.pointee = f
+            if st.contains(.watched) { afterReceive(socket, filled: n >= Int(length), drained: false) }
+            if error != 0 { throw WSAError(code: error) }   // truncated datagram: bytes and MSG_PARTIAL are set
         }
-
-        let wantsFrom = socket.kind == .datagram && from != nil
-        var peer = sockaddr_in()
-        var peerLength = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let n: Int
-        do throws(WSAError) {
-            n = try socket.isNonBlocking
-                ? call { () throws(Errno) in try kernelReceive(socket.fd, buffer, Int(length), kernelFlags | Int32(MSG_DONTWAIT), wantsFrom, &peer, &peerLength) }
-                : socket.blocking(until: Int16(POLLIN)) { (dontWait) throws(Errno) -> Int in
-                    try kernelReceive(socket.fd, buffer, Int(length), kernelFlags | dontWait, wantsFrom, &peer, &peerLength)
-                }
-        } catch {
-            socket.recordBreak(error)
-            if st.contains(.watched) && error != .wouldBlock { afterReceive(socket, filled: true) }
-            // A datagram socket learns of an ICMP port-unreachable as a reset.
-            if socket.kind == .datagram && error == .connectionRefused { throw .connectionReset }
-            throw error
-        }
-
-        if wantsFrom { IPv4Endpoint(linux: peer).store(to: from!); fromLength!.pointee = WS.sockaddrInSize }
-        if socket.kind == .datagram && n > Int(length) {
-            // Truncated: the buffer holds the first part, the rest is lost.
-            received.pointee = length
-            flags.pointee = inFlags | WS.MSG_PARTIAL
-            throw .messageSize
-        }
-        received.pointee = DWORD(n)
-        flags.pointee = inFlags
-        if st.contains(.watched) { afterReceive(socket, filled: n >= Int(length)) }
     }
 
     /// What WSPRecv and WSPRecvFrom check before receiving, overlapped or
@@ -93,21 +86,88 @@ extension TCPIPProvider {
         return kernelFlags
     }
 
-    /// A stream receive with SO_OOBINLINE off. Linux drops an urgent byte
-    /// that a normal read passes, so each normal read first asks poll(2)
-    /// whether one waits (POLLPRI) and moves it aside; the wait of a
-    /// blocking read is that same poll. MSG_OOB reads the byte held aside.
-    /// (Event-driven sockets without FD_OOB selected skip this: the engine
-    /// holds the byte when EPOLLPRI reports it, which costs their reads
-    /// nothing but can lose the race with an immediate second read.)
+    /// One receive attempt, the plain and the overlapped paths' only one:
+    /// the urgent byte for MSG_OOB, the sender's address, truncation
+    /// (WSAEMSGSIZE with MSG_PARTIAL and the buffer's worth of bytes), a
+    /// reported ICMP error as WSAECONNRESET, a broken stream's error.
+    /// `dontWait` is MSG_DONTWAIT, or 0 for a recv(2) that may block.
+    /// Never throws: every outcome is an `Attempt` (`.wouldBlock` for EAGAIN).
     @inline(__always)
-    private func receiveStream(_ socket: IPSocket, _ buffer: UnsafeMutableRawPointer?, _ length: Int, _ flags: Int32) throws(WSAError) -> Int {
-        if flags & Int32(MSG_OOB) != 0 {
-            socket.holdUrgentByte()
-            guard let byte = socket.takeUrgentByte(peek: flags & Int32(MSG_PEEK) != 0) else { throw .invalidArgument }
-            if length < 1 { return 0 }
-            buffer!.storeBytes(of: byte, as: UInt8.self)
-            return 1
+    func receiveOnce(_ socket: IPSocket, _ r: ReceiveRequest, dontWait: Int32) -> Attempt {
+        if r.flags & WS.MSG_OOB != 0 && socket.kind == .stream { return receiveUrgent(socket, r) }
+        if socket.kind == .datagram && socket.current.contains(.icmpError) {
+            // An ICMP error a send met first: it belongs to a receive (RULINGS §7a).
+            socket.clear(.icmpError)
+            return .finished(WSAError.connectionReset.code, 0, r.flags)
+        }
+        do throws(Errno) {
+            let flags = r.kernelFlags | dontWait
+            guard socket.kind == .datagram else {
+                return .finished(0, try Sys.recv(socket.fd, r.buffer, r.length, flags), r.flags)
+            }
+            var peer = sockaddr_in()
+            var peerLength = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let n: Int
+            if let from = r.from {
+                n = try withUnsafeMutablePointer(to: &peer) { (p) throws(Errno) -> Int in
+                    try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (q) throws(Errno) -> Int in
+                        try Sys.recvfrom(socket.fd, r.buffer, r.length, flags, q, &peerLength)
+                    }
+                }
+                IPv4Endpoint(linux: peer).store(to: from)
+                r.fromLength?.pointee = WS.sockaddrInSize
+            } else {
+                n = try Sys.recv(socket.fd, r.buffer, r.length, flags)
+            }
+            // Truncated: the buffer holds the first part, the rest is lost.
+            if n > r.length { return .finished(WSAError.messageSize.code, r.length, r.flags | WS.MSG_PARTIAL) }
+            return .finished(0, n, r.flags)
+        } catch {
+            if error.isWouldBlock { return .wouldBlock }
+            // A datagram socket learns of an ICMP port-unreachable as a reset.
+            let wsa = socket.kind == .datagram && error.wsa == .connectionRefused ? WSAError.connectionReset : error.wsa
+            socket.recordBreak(wsa)
+            return .finished(wsa.code, 0, r.flags)
+        }
+    }
+
+    /// A MSG_OOB receive: the urgent byte the provider holds (taken from
+    /// the kernel first if it just arrived). With none: `.wouldBlock`, or
+    /// the end of the stream (0 bytes) or its error. A 0-byte buffer only
+    /// peeks: the byte is not thrown away.
+    private func receiveUrgent(_ socket: IPSocket, _ r: ReceiveRequest) -> Attempt {
+        // In line there is no out-of-band byte to read (BSD: EINVAL).
+        if socket.current.contains(.oobInline) { return .finished(WSAError.invalidArgument.code, 0, r.flags) }
+        if !socket.current.contains(.urgentHeld) { socket.holdUrgentByte() }
+        let peek = r.kernelFlags & Int32(MSG_PEEK) != 0 || r.length == 0
+        guard let byte = socket.takeUrgentByte(peek: peek) else {
+            var next: UInt8 = 0
+            do throws(Errno) {
+                return try Sys.recv(socket.fd, &next, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == 0 ? .finished(0, 0, r.flags) : .wouldBlock
+            } catch {
+                return error.isWouldBlock ? .wouldBlock : .finished(error.wsa.code, 0, r.flags)
+            }
+        }
+        if r.length == 0 { return .finished(0, 0, r.flags) }
+        r.buffer!.storeBytes(of: byte, as: UInt8.self)
+        return .finished(0, 1, r.flags)
+    }
+
+    /// A plain stream receive with SO_OOBINLINE off. Linux drops an urgent
+    /// byte that a normal read passes, so each normal read first asks
+    /// poll(2) whether one waits (POLLPRI) and moves it aside; the wait of
+    /// a blocking read is that same poll. A plain MSG_OOB receive with no
+    /// urgent byte held fails with WSAEINVAL (BSD). (Event-driven sockets
+    /// without FD_OOB selected skip this: the engine holds the byte when
+    /// EPOLLPRI reports it, which costs their reads nothing but can lose
+    /// the race with an immediate second read.)
+    @inline(__always)
+    private func receiveGuarded(_ socket: IPSocket, _ r: ReceiveRequest) throws(WSAError) -> Attempt {
+        if r.flags & WS.MSG_OOB != 0 {
+            let a = receiveUrgent(socket, r)
+            if case .finished(0, 1, _) = a { return a }
+            if case .finished(0, 0, _) = a, r.length == 0, socket.current.contains(.urgentHeld) { return a }
+            throw .invalidArgument
         }
         let nonBlocking = socket.isNonBlocking
         while true {
@@ -118,26 +178,12 @@ extension TCPIPProvider {
                 p.revents = try socket.waitReady(p.events)
             }
             if Int32(p.revents) & Int32(POLLPRI) != 0 { socket.holdUrgentByte() }
-            do {
-                return try Sys.recv(socket.fd, buffer, length, flags | Int32(MSG_DONTWAIT))
-            } catch where error.isWouldBlock && !nonBlocking {
-                continue   // only the urgent byte was there: wait again
-            } catch {
+            let a = receiveOnce(socket, r, dontWait: Int32(MSG_DONTWAIT))
+            if case .wouldBlock = a, !nonBlocking {
                 if socket.current.contains(.closed) { throw .interrupted }
-                socket.recordBreak(error.wsa)
-                throw error.wsa
+                continue   // only the urgent byte was there: wait again
             }
-        }
-    }
-
-    @inline(__always)
-    private func kernelReceive(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ length: Int, _ flags: Int32,
-                               _ wantsFrom: Bool, _ peer: inout sockaddr_in, _ peerLength: inout socklen_t) throws(Errno) -> Int {
-        if !wantsFrom { return try Sys.recv(fd, buffer, length, flags) }
-        return try withUnsafeMutablePointer(to: &peer) { (p) throws(Errno) -> Int in
-            try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (q) throws(Errno) -> Int in
-                try Sys.recvfrom(fd, buffer, length, flags, q, &peerLength)
-            }
+            return a
         }
     }
 
@@ -168,6 +214,21 @@ extension TCPIPProvider {
         case .stream:
             sent.pointee = DWORD(try sendStream(socket, buffer, Int(length), kernelFlags))
         case .datagram:
+            do {
+                sent.pointee = DWORD(try sendDatagram(socket, buffer, length, kernelFlags, target))
+            } catch where error == .connectionRefused {
+                // Linux hands an ICMP port-unreachable to whichever call
+                // comes next; Winsock reports it to receives only (RULINGS
+                // §7a): keep it for the next receive and send again.
+                socket.set(.icmpError)
+                sent.pointee = DWORD(try sendDatagram(socket, buffer, length, kernelFlags, target))
+            }
+        }
+    }
+
+    @inline(__always)
+    private func sendDatagram(_ socket: IPSocket, _ buffer: UnsafeRawPointer?, _ length: DWORD, _ kernelFlags: Int32,
+                              _ target: IPv4Endpoint?) throws(WSAError) -> Int {
             let nonBlocking = socket.isNonBlocking
             let f = kernelFlags | (nonBlocking ? Int32(MSG_DONTWAIT) : 0)
             let n: Int
@@ -187,8 +248,7 @@ extension TCPIPProvider {
                         try Sys.send(socket.fd, buffer, Int(length), f | dontWait)
                     }
             }
-            sent.pointee = DWORD(n)
-        }
+            return n
     }
 
     /// What WSPSend and WSPSendTo check before sending, overlapped or not:
@@ -245,6 +305,29 @@ extension TCPIPProvider {
         } while done < length
         return done
     }
+}
+
+/// What one receive asks for: the caller's buffer, flags and sender
+/// address out-parameters (a plain call's, or a queued operation's).
+struct ReceiveRequest {
+    let buffer: UnsafeMutableRawPointer?
+    let length: Int
+    /// The kernel's flags (MSG_TRUNC added for datagrams).
+    let kernelFlags: Int32
+    /// The caller's flags, reported back (with MSG_PARTIAL on truncation).
+    let flags: Int32
+    let from: UnsafeMutableRawPointer?
+    let fromLength: LPINT?
+}
+
+/// What one attempt at the head operation gave.
+enum Attempt {
+    /// Nothing could move: wait for the next edge.
+    case wouldBlock
+    /// A stream send moved some bytes; more remain.
+    case progressed(Int)
+    /// Finished: status (0 or a WSA code), bytes, result flags.
+    case finished(Int32, Int, Int32)
 }
 
 /// Runs a kernel call that cannot block, turning its errno into a WSA code.

@@ -19,11 +19,11 @@ final class OptionsTests: XCTestCase {
 
     func testUnsupportedAndUnknown() {
         for name in [WS.SO_ERROR, WS.SO_RCVLOWAT, WS.SO_SNDLOWAT, WS.SO_RCVTIMEO, WS.SO_SNDTIMEO, WS.PVD_CALL_ID, WS.TAPI_DEVICE_ID] {
-            XCTAssertThrowsError(try Options.find(level: WS.SOL_SOCKET, name: name, kind: .stream)) { XCTAssertEqual($0 as? WSAError, .noProtocolOption) }
+            XCTAssertThrowsError(try Options.find(level: WS.SOL_SOCKET, name: name, kind: .stream, forSet: false)) { XCTAssertEqual($0 as? WSAError, .noProtocolOption) }
         }
-        XCTAssertThrowsError(try Options.find(level: WS.IPPROTO_IP, name: WS.IP_OPTIONS, kind: .stream)) { XCTAssertEqual($0 as? WSAError, .noProtocolOption) }
-        XCTAssertThrowsError(try Options.find(level: 12345, name: WS.SO_DEBUG, kind: .stream)) { XCTAssertEqual($0 as? WSAError, .invalidArgument) }
-        XCTAssertThrowsError(try Options.find(level: WS.SOL_PROVIDER, name: WS.TCP_NODELAY, kind: .datagram)) { XCTAssertEqual($0 as? WSAError, .noProtocolOption) }
+        XCTAssertThrowsError(try Options.find(level: WS.IPPROTO_IP, name: WS.IP_OPTIONS, kind: .stream, forSet: false)) { XCTAssertEqual($0 as? WSAError, .noProtocolOption) }
+        XCTAssertThrowsError(try Options.find(level: 12345, name: WS.SO_DEBUG, kind: .stream, forSet: false)) { XCTAssertEqual($0 as? WSAError, .invalidArgument) }
+        XCTAssertThrowsError(try Options.find(level: WS.SOL_PROVIDER, name: WS.TCP_NODELAY, kind: .datagram, forSet: false)) { XCTAssertEqual($0 as? WSAError, .noProtocolOption) }
     }
 
     func testProtocolInfo() {

@@ -63,6 +63,9 @@ public final class EventRegistration: @unchecked Sendable {
     /// re-enabling call (FD_CONNECT and FD_CLOSE have none). Atomic, so that
     /// a re-enabling call (every WSPRecv) takes no lock.
     private let armed = Atomic<Int32>(NetworkEvents.all.rawValue)
+    /// A copy of `State.record` for lock-free checks on the data path
+    /// (`isRecorded`); written under the state lock.
+    private let recorded = Atomic<Int32>(0)
     /// Held while a callback runs, so that cancelling waits for it.
     private let callbackLock = Mutex(())
     /// The SOCKET handle reported in wParam / the callback's s.
@@ -89,6 +92,7 @@ public final class EventRegistration: @unchecked Sendable {
                 s.selected = events
                 self.armed.store(NetworkEvents.all.rawValue, ordering: .sequentiallyConsistent)
                 s.record = []
+                self.recorded.store(0, ordering: .sequentiallyConsistent)
                 for bit in 0..<NetworkEvents.count { s.errors[bit] = 0 }
                 s.generation &+= 1
             }
@@ -102,13 +106,51 @@ public final class EventRegistration: @unchecked Sendable {
         armed.bitwiseOr(events.rawValue, ordering: .sequentiallyConsistent)
     }
 
+    /// Whether any of `events` is recorded for WSPEnumNetworkEvents and not
+    /// reported yet. One atomic load.
+    @inline(__always)
+    public func isRecorded(_ events: NetworkEvents) -> Bool {
+        recorded.load(ordering: .sequentiallyConsistent) & events.rawValue != 0
+    }
+
+    /// Withdraws recorded, unreported `events` whose condition no longer
+    /// holds (RULINGS §7: a re-enabling call that took the data or the
+    /// connection). The event object is left as it is: it may be shared.
+    public func withdraw(_ events: NetworkEvents) {
+        state.withLock { s in
+            s.record.subtract(events)
+            for bit in 0..<NetworkEvents.count where events.rawValue & (1 << bit) != 0 { s.errors[bit] = 0 }
+            recorded.store(s.record.rawValue, ordering: .sequentiallyConsistent)
+        }
+    }
+
+    /// The events of `fired` in the order they are reported when several
+    /// hold at once: FD_CONNECT before the connection's first FD_WRITE
+    /// (RULINGS §7), data before FD_CLOSE. (Bits 4 3 0 2 1 5 6 7, packed in
+    /// nibbles: no array, so nothing to allocate or initialise lazily.)
+    @inline(__always)
+    private static func inOrder(_ fired: NetworkEvents, _ body: (Int32) -> Void) {
+        var sequence: UInt32 = 0x7651_2034
+        for _ in 0..<NetworkEvents.count {
+            let event = Int32(1) << Int32(sequence & 0xF)
+            sequence >>= 4
+            if fired.rawValue & event != 0 { body(event) }
+        }
+    }
+
     /// Reports every selected, armed event that holds, once, and disarms it.
-    /// Runs on the reactor thread.
-    public func deliver(_ c: Conditions) {
+    /// Runs on the reactor thread, or on a caller's thread (`onCaller`) to
+    /// report what holds when a selection is made (RULINGS §7); callbacks
+    /// run on the reactor thread only, so a caller's delivery leaves them
+    /// to a kick and returns false.
+    @discardableResult
+    public func deliver(_ c: Conditions, onCaller: Bool = false) -> Bool {
         var callback: (LPSELECTPROC, DWORD, UInt64)?
         var fired: NetworkEvents = []
+        var delivered = true
         state.withLock { s in
             guard let target = s.target else { return }
+            if onCaller, case .callback = target { delivered = false; return }
             let candidates = c.holding.intersection(s.selected)
             guard !candidates.isEmpty else { return }
             // Take the armed candidates atomically: a concurrent rearm either
@@ -122,25 +164,28 @@ public final class EventRegistration: @unchecked Sendable {
                 for bit in 0..<NetworkEvents.count where fired.rawValue & (1 << bit) != 0 {
                     s.errors[bit] = EventRegistration.error(for: 1 << bit, c)
                 }
+                recorded.store(s.record.rawValue, ordering: .sequentiallyConsistent)
                 _ = EventObjects.set(h)
             case .window(let hwnd, let message):
-                for bit in 0..<NetworkEvents.count where fired.rawValue & (1 << bit) != 0 {
-                    let lParam = Int(ws2spi_makeselectreply(UInt16(1 << bit), UInt16(truncatingIfNeeded: EventRegistration.error(for: 1 << bit, c))))
+                EventRegistration.inOrder(fired) { event in
+                    let lParam = Int(ws2spi_makeselectreply(UInt16(event), UInt16(truncatingIfNeeded: EventRegistration.error(for: event, c))))
                     _ = MessageWindows.post(hwnd, message: message, wParam: UInt(handle), lParam: lParam)
                 }
             case .callback(let fn, let data):
                 callback = (fn, data, s.generation)
             }
         }
-        guard let (fn, data, generation) = callback else { return }
+        guard let (fn, data, generation) = callback else { return delivered }
         // One callback at a time per socket (all run on the reactor thread),
         // never under the state lock: the callback may call the SPI.
         callbackLock.withLock { _ in
-            for bit in 0..<NetworkEvents.count where fired.rawValue & (1 << bit) != 0 {
-                guard state.withLock({ $0.generation == generation }) else { return }
-                fn(handle, 1 << bit, EventRegistration.error(for: 1 << bit, c), data)
+            var current = true
+            EventRegistration.inOrder(fired) { event in
+                current = current && state.withLock({ $0.generation == generation })
+                if current { fn(handle, event, EventRegistration.error(for: event, c), data) }
             }
         }
+        return true
     }
 
     private static func error(for event: Int32, _ c: Conditions) -> Int32 {
@@ -170,6 +215,7 @@ public final class EventRegistration: @unchecked Sendable {
             }
             count.pointee = Int32(n)
             s.record = []
+            recorded.store(0, ordering: .sequentiallyConsistent)
             for bit in 0..<NetworkEvents.count { s.errors[bit] = 0 }
             if let event { _ = EventObjects.reset(event) }
         }
