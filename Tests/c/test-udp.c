@@ -448,3 +448,30 @@ TEST(connected_udp_sends_keep_succeeding_after_icmp) {
     CHECK_WSA(WSPRecv(a, buf, sizeof buf, &n, &flags, NULL, NULL, lpErrno), WSAECONNRESET);
     t_cleanup();
 }
+
+/* The same through an overlapped receive (one receive attempt serves the
+ * plain and the overlapped paths): the ICMP error a send met is the next
+ * overlapped receive's result, at once. */
+TEST(connected_udp_icmp_reaches_overlapped_receive) {
+    t_startup();
+    struct sockaddr_in gone;
+    SOCKET g = t_udp_bound(&gone);
+    CHECK_OK(WSPCloseSocket(g, lpErrno));
+    int err = 0;
+    SOCKET a = WSPSocket(AF_INET, SOCK_DGRAM, IPPROTO_UDP, 0, WSA_FLAG_OVERLAPPED, &err);
+    CHECK(a != INVALID_SOCKET);
+    t_bind_loopback(a, NULL);
+    CHECK_OK(WSPConnect(a, (struct sockaddr *)&gone, sizeof gone, NULL, NULL, 0, NULL, NULL, lpErrno));
+    for (int i = 0; i < 4; i++) {
+        DWORD n = 0;
+        CHECK_OK(WSPSend(a, "x", 1, &n, 0, NULL, NULL, lpErrno));
+        t_sleep_ms(20);
+    }
+    WSAOVERLAPPED ov;
+    memset(&ov, 0, sizeof ov);
+    char buf[8];
+    DWORD n = 0;
+    int flags = 0;
+    CHECK_WSA(WSPRecv(a, buf, sizeof buf, &n, &flags, &ov, NULL, lpErrno), WSAECONNRESET);
+    t_cleanup();
+}
