@@ -55,6 +55,7 @@ extension TCPIPProvider {
         try withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(total, 1)) { (entryOf) throws(WSAError) -> Int32 in
         try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(total, 1)) { (flags) throws(WSAError) -> Int32 in
         try withUnsafeTemporaryAllocation(of: Int32.self, capacity: tableSize) { (table) throws(WSAError) -> Int32 in
+        try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 16) { (seen) throws(WSAError) -> Int32 in
             // A select that cannot block reads the table without retains
             // (a short span, see HandleTable); one that may block retains.
             let unretained = timeoutMs == 0
@@ -63,8 +64,18 @@ extension TCPIPProvider {
             defer {
                 if unretained { sockets.endUnretainedReads() } else { for i in 0..<n { socks[i].release() } }
             }
-            table.initialize(repeating: -1)
+            // Most calls list each socket once: a 1024-bit filter on the
+            // handle's slot bits finds that out, and entry i is listing i.
+            // The first handle the filter may have seen before switches to
+            // `merged`: listings map to entries (entryOf) through a hash table.
+            seen.initialize(repeating: 0)
+            var merged = false
             let mask = tableSize - 1
+            @inline(__always) func probe(_ handle: SOCKET) -> Int {
+                var h = Int((handle &* 0x9E37_79B1) >> 7) & mask
+                while table[h] >= 0 && handles[Int(table[h])] != handle { h = (h + 1) & mask }
+                return h
+            }
             var preReady = false
 
             // Every entry of every set is looked up first (one that is not
@@ -75,32 +86,48 @@ extension TCPIPProvider {
                 let entries = fdArray(set)
                 for i in 0..<count {
                     let handle = entries[i]
-                    var h = Int((handle &* 0x9E37_79B1) >> 7) & mask
-                    while table[h] >= 0 && handles[Int(table[h])] != handle { h = (h + 1) & mask }
-                    let entry: Int
-                    if table[h] >= 0 {
-                        entry = Int(table[h])
+                    var entry = n
+                    var known = false
+                    // (x65 is a bijection mod 1024 that puts consecutive
+                    // handles in different words: no chain through memory.)
+                    let bit = Int((handle &* 65) & 1023)
+                    if !merged && seen[bit >> 6] & (1 << UInt64(bit & 63)) == 0 {
+                        seen[bit >> 6] |= 1 << UInt64(bit & 63)
                     } else {
+                        if !merged {
+                            merged = true
+                            table.initialize(repeating: -1)
+                            for j in 0..<n { entryOf[j] = Int32(j); table[probe(handles[j])] = Int32(j) }
+                        }
+                        let h = probe(handle)
+                        if table[h] >= 0 { entry = Int(table[h]); known = true } else { table[h] = Int32(n) }
+                    }
+                    if merged { entryOf[listed] = Int32(entry) }
+                    listed += 1
+                    if !known {
                         guard let u = unretained ? sockets.lookupUnretained(handle) : sockets.lookupRetained(handle) else {
                             throw .notSocket
                         }
-                        entry = n
                         n += 1
-                        table[h] = Int32(entry)
                         handles[entry] = handle
                         socks[entry] = u
-                        flags[entry] = 0
-                        fds[entry] = pollfd(fd: u._withUnsafeGuaranteedRef { $0.fd }, events: 0, revents: 0)
+                        let (fd, events, ready) = u._withUnsafeGuaranteedRef { s in
+                            let (e, r) = interest(s, kind)
+                            return (s.fd, e, r)
+                        }
+                        fds[entry] = pollfd(fd: fd, events: events, revents: 0)
+                        flags[entry] = ready ? SlotFlags.preReady(kind) : 0
+                        preReady = preReady || ready
+                    } else {
+                        let (events, ready) = socks[entry]._withUnsafeGuaranteedRef { interest($0, kind) }
+                        fds[entry].events |= events
+                        if ready { flags[entry] |= SlotFlags.preReady(kind); preReady = true }
                     }
-                    entryOf[listed] = Int32(entry)
-                    listed += 1
-                    let (events, ready) = socks[entry]._withUnsafeGuaranteedRef { interest($0, kind) }
-                    fds[entry].events |= events
-                    if ready { flags[entry] |= SlotFlags.preReady(kind); preReady = true }
                 }
             }
             // Entries the kernel has nothing to report for: skipped by a
             // poll, the close waker for a select that may block.
+            var sliced = false
             for i in 0..<n where fds[i].events == 0 {
                 if timeoutMs == 0 {
                     fds[i].fd = -1
@@ -108,13 +135,11 @@ extension TCPIPProvider {
                     fds[i] = pollfd(fd: waker, events: Int16(POLLIN), revents: 0)
                     flags[i] |= SlotFlags.waker
                 } else {
-                    fds[i].fd = -1
-                    flags[i] |= SlotFlags.waker   // no waker: `wait` polls in slices
+                    fds[i].fd = -1    // no waker: `wait` polls in slices
+                    sliced = true
                 }
             }
-            let sliced = (0..<n).contains { flags[$0] & SlotFlags.waker != 0 && fds[$0].fd < 0 }
             try wait(fds.baseAddress!, socks.baseAddress!, n, timeoutMs: preReady ? 0 : timeoutMs, sliced: sliced)
-            for i in 0..<n where flags[i] & SlotFlags.waker != 0 { fds[i].revents = 0 }
 
             // Keep the ready entries of each set, in order, each socket once.
             listed = 0
@@ -124,18 +149,24 @@ extension TCPIPProvider {
                 let entries = fdArray(set)
                 var kept = 0
                 for _ in 0..<count {
-                    let entry = Int(entryOf[listed])
+                    let entry = merged ? Int(entryOf[listed]) : listed
                     listed += 1
-                    if flags[entry] & SlotFlags.seen(kind) != 0 { continue }
-                    flags[entry] |= SlotFlags.seen(kind)
-                    let ready = flags[entry] & SlotFlags.preReady(kind) != 0
-                        || socks[entry]._withUnsafeGuaranteedRef { isReady($0, kind, fds[entry].revents) }
+                    let f = flags[entry]
+                    if merged {
+                        if f & SlotFlags.seen(kind) != 0 { continue }
+                        flags[entry] = f | SlotFlags.seen(kind)
+                    }
+                    // (A close waker's readiness is not the socket's.)
+                    let revents = f & SlotFlags.waker != 0 ? 0 : fds[entry].revents
+                    let ready = f & SlotFlags.preReady(kind) != 0
+                        || socks[entry]._withUnsafeGuaranteedRef { isReady($0, kind, revents) }
                     if ready { entries[kept] = handles[entry]; kept += 1 }
                 }
                 set.pointee.fd_count = WS_u_short(kept)
                 result += Int32(kept)
             }
             return result
+        }
         }
         }
         }
@@ -189,6 +220,7 @@ extension TCPIPProvider {
     }
 
     /// What to poll for, and whether the socket is ready without polling.
+    @inline(__always)
     private func interest(_ socket: IPSocket, _ kind: SetKind) -> (Int16, Bool) {
         let st = socket.current
         let inline = st.contains(.oobInline)
@@ -211,6 +243,7 @@ extension TCPIPProvider {
         }
     }
 
+    @inline(__always)
     private func isReady(_ socket: IPSocket, _ kind: SetKind, _ revents: Int16) -> Bool {
         let r = Int32(revents)
         if socket.current.contains(.connecting) && r != 0 { _ = socket.finishConnect() }
