@@ -33,9 +33,10 @@ public struct ProtocolEntry: Sendable, Hashable {
         self.description = description
     }
 
-    /// A copy of a C PROTOCOL_INFO; its lpProtocol must not be NULL.
+    /// A copy of a C PROTOCOL_INFO; its lpProtocol must not be NULL, nor
+    /// below 64 KiB (RULINGS §4: such a pointer is treated like NULL).
     public init(_ info: PROTOCOL_INFO) throws(CatalogError) {
-        guard let name = info.lpProtocol else { throw .fault("lpProtocol") }
+        guard let name = info.lpProtocol, UInt(bitPattern: name) >= 0x1_0000 else { throw .fault("lpProtocol") }
         self.init(serviceFlags: info.dwServiceFlags, addressFamily: info.iAddressFamily,
                   maxSockAddr: info.iMaxSockAddr, minSockAddr: info.iMinSockAddr,
                   socketType: info.iSocketType, protocol: info.iProtocol,

@@ -1,7 +1,8 @@
 // One @_cdecl thunk per host service (RULINGS §6), with the exact C
 // signature of ws2spi.h. No logic here: Sources/ProviderKit/Host/ does the
 // work. None of them needs WSPStartup. Errors go to the calling thread's
-// last error (WSAGetLastError), except the upcalls' (lpErrno).
+// last error (WSAGetLastError), except the upcalls' (lpErrno). A pointer
+// below 64 KiB is WSAEFAULT (Thunk.swift, RULINGS §4).
 import CWS2SPI
 
 /// TRUE, or FALSE with the last error set to the thrown code.
@@ -21,9 +22,9 @@ import CWS2SPI
     do { return try body() } catch { LastError.set(error.code); return failure }
 }
 
-/// 0, or SOCKET_ERROR with *lpErrno (when not NULL) set: for the upcalls.
+/// 0, or SOCKET_ERROR with *lpErrno (when not NULL or low) set: for the upcalls.
 @inline(__always) func upcallStatus(_ lpErrno: UnsafeMutablePointer<Int32>?, _ body: () throws(WSAError) -> Void) -> Int32 {
-    do { try body(); return 0 } catch { lpErrno?.pointee = error.code; return -1 }
+    do { try body(); return 0 } catch { store(error.code, lpErrno); return -1 }
 }
 
 // MARK: last error
@@ -54,7 +55,8 @@ public func WSACloseEvent(_ hEvent: WSAEVENT?) -> BOOL { hostBool(EventObjects.c
 public func WSAWaitForMultipleEvents(_ cEvents: DWORD, _ lphEvents: UnsafePointer<WSAEVENT?>?, _ fWaitAll: BOOL,
                                      _ dwTimeout: DWORD, _ fAlertable: BOOL) -> DWORD {
     hostValue(failure: WSA_WAIT_FAILED) { () throws(WSAError) in
-        try EventObjects.wait(count: cEvents, events: lphEvents, all: fWaitAll != 0, timeout: dwTimeout, alertable: fAlertable != 0)
+        try checkPointers(lphEvents)
+        return try EventObjects.wait(count: cEvents, events: lphEvents, all: fWaitAll != 0, timeout: dwTimeout, alertable: fAlertable != 0)
     }
 }
 
@@ -71,7 +73,10 @@ public func WPUXxxGetCurrentThreadId32() -> DWORD { APC.currentThreadID() }
 @_cdecl("WPUXxxQueueUserAPC32")
 public func WPUXxxQueueUserAPC32(_ dwThreadId: DWORD, _ lpfnUserApc: LPWSAUSERAPC?, _ dwContext: DWORD,
                                  _ lpErrno: UnsafeMutablePointer<Int32>?) -> Int32 {
-    upcallStatus(lpErrno) { () throws(WSAError) in try APC.queue(thread: dwThreadId, function: lpfnUserApc, context: dwContext) }
+    upcallStatus(lpErrno) { () throws(WSAError) in
+        if isBadFunction(lpfnUserApc) { throw .fault }
+        try APC.queue(thread: dwThreadId, function: lpfnUserApc, context: dwContext)
+    }
 }
 
 // MARK: message windows
@@ -86,7 +91,10 @@ public func WS2DestroyMessageWindow(_ hWnd: HWND?) -> BOOL { hostBool(MessageWin
 
 @_cdecl("WS2GetMessage")
 public func WS2GetMessage(_ msg: UnsafeMutablePointer<WS2MSG>?, _ hWnd: HWND?, _ dwTimeout: DWORD) -> BOOL {
-    hostBool { () throws(WSAError) in try MessageWindows.getMessage(msg, hWnd, timeout: dwTimeout) }
+    hostBool { () throws(WSAError) in
+        try checkPointers(msg)
+        try MessageWindows.getMessage(msg, hWnd, timeout: dwTimeout)
+    }
 }
 
 // MARK: overlapped results
@@ -95,6 +103,7 @@ public func WS2GetMessage(_ msg: UnsafeMutablePointer<WS2MSG>?, _ hWnd: HWND?, _
 public func WSAGetOverlappedResult(_ s: SOCKET, _ lpOverlapped: LPWSAOVERLAPPED?, _ lpcbTransfer: LPDWORD?,
                                    _ fWait: BOOL, _ lpdwFlags: LPDWORD?) -> BOOL {
     hostBool { () throws(WSAError) in
+        try checkPointers(lpOverlapped, lpcbTransfer, lpdwFlags)
         try installedProvider.overlappedResult(s, overlapped: lpOverlapped, transferred: lpcbTransfer, wait: fWait != 0, flags: lpdwFlags)
     }
 }

@@ -1,12 +1,13 @@
 // The host API (ws2spi.h, "Host API"), one @_cdecl thunk each with the exact
 // C signature; Host/ProviderHost.swift does the work. Errors go to *lpErrno
-// (which may be NULL).
+// (which may be NULL); a pointer below 64 KiB is WSAEFAULT (Thunk.swift).
 import CWS2SPI
 
 @_cdecl("WS2HostStartup")
 public func WS2HostStartup(_ lpszCatalogPath: UnsafePointer<CChar>?, _ lpdwNumProviders: UnsafeMutablePointer<DWORD>?,
                            _ lpErrno: UnsafeMutablePointer<Int32>?) -> Int32 {
     upcallStatus(lpErrno) { () throws(WSAError) in
+        try checkPointers(lpszCatalogPath, lpdwNumProviders)
         let n = try ProviderHost.startup(catalogPath: lpszCatalogPath)
         lpdwNumProviders?.pointee = n
     }
@@ -27,6 +28,7 @@ public func WS2HostRoute(_ af: Int32, _ type: Int32, _ protocol: Int32,
                          _ lplpProtocolInfo: UnsafeMutablePointer<UnsafePointer<PROTOCOL_INFO>?>?,
                          _ lpErrno: UnsafeMutablePointer<Int32>?) -> UnsafePointer<WS2HOST_PROVIDER>? {
     upcallValue(lpErrno, failure: nil) { () throws(WSAError) in
+        try checkPointers(lplpProtocolInfo)
         let (provider, entry) = try ProviderHost.route(af: af, type: type, protocol: `protocol`)
         lplpProtocolInfo?.pointee = entry
         return UnsafePointer(provider.record)
@@ -38,6 +40,7 @@ public func WS2HostSocket(_ af: Int32, _ type: Int32, _ protocol: Int32, _ nFlag
                           _ lplpProvider: UnsafeMutablePointer<UnsafePointer<WS2HOST_PROVIDER>?>?,
                           _ lpErrno: UnsafeMutablePointer<Int32>?) -> SOCKET {
     upcallValue(lpErrno, failure: 0xFFFF_FFFF) { () throws(WSAError) in
-        try ProviderHost.socket(af: af, type: type, protocol: `protocol`, flags: nFlags, provider: lplpProvider)
+        try checkPointers(lplpProvider)
+        return try ProviderHost.socket(af: af, type: type, protocol: `protocol`, flags: nFlags, provider: lplpProvider)
     }
 }
