@@ -49,7 +49,7 @@ public final class Reactor: @unchecked Sendable {
             return t
         }
         let events = WS2SPI_EPOLLIN | WS2SPI_EPOLLOUT | WS2SPI_EPOLLPRI | WS2SPI_EPOLLRDHUP | WS2SPI_EPOLLET
-        if ws2spi_epoll_add(epfd, fd, events, token) != 0 {
+        if (try? Sys.epollAdd(epfd, fd, events, token)) == nil {
             _ = state.withLock { $0.clients.removeValue(forKey: token) }
             return nil
         }
@@ -59,7 +59,7 @@ public final class Reactor: @unchecked Sendable {
     /// Stops watching; no event for `token` is delivered after this returns
     /// (except one already being delivered on the reactor thread).
     public func deregister(fd: Int32, token: UInt64) {
-        _ = ws2spi_epoll_del(epfd, fd)
+        try? Sys.epollDelete(epfd, fd)
         _ = state.withLock { $0.clients.removeValue(forKey: token) }
     }
 
@@ -74,6 +74,9 @@ public final class Reactor: @unchecked Sendable {
         if wake { signal() }
     }
 
+    /// True while the thread runs (tests).
+    var isRunning: Bool { state.withLock { $0.running } }
+
     /// True on the reactor thread (inside a client's reactorEvent).
     public var isReactorThread: Bool { reactorTID.load(ordering: .relaxed) == ws2spi_sys_gettid() }
 
@@ -86,7 +89,7 @@ public final class Reactor: @unchecked Sendable {
         }
         guard running, !isReactorThread else { return }
         signal()
-        pthread_join(thread, nil)
+        Sys.joinThread(thread)
         state.withLock { s in
             s.running = false
             s.stopping = false
@@ -94,40 +97,40 @@ public final class Reactor: @unchecked Sendable {
             s.kicked.removeAll()
             s.wakePending = false
         }
-        Glibc.close(epfd)
-        Glibc.close(wakeFD)
+        Sys.close(epfd)
+        Sys.close(wakeFD)
         epfd = -1
         wakeFD = -1
     }
 
     private func signal() {
-        var one: UInt64 = 1
-        _ = Glibc.write(wakeFD, &one, 8)
+        try? Sys.eventfdSignal(wakeFD)
     }
 
     private func startIfNeeded() -> Bool {
         state.withLock { s in
             if s.running { return true }
-            let ep = ws2spi_epoll_create()
-            let wfd = ws2spi_eventfd()
+            let ep = (try? Sys.epollCreate()) ?? -1
+            let wfd = (try? Sys.eventfd()) ?? -1
             guard ep >= 0, wfd >= 0 else {
-                if ep >= 0 { Glibc.close(ep) }
-                if wfd >= 0 { Glibc.close(wfd) }
+                if ep >= 0 { Sys.close(ep) }
+                if wfd >= 0 { Sys.close(wfd) }
                 return false
             }
-            _ = ws2spi_epoll_add(ep, wfd, WS2SPI_EPOLLIN, 0)
+            try? Sys.epollAdd(ep, wfd, WS2SPI_EPOLLIN, 0)
             epfd = ep
             wakeFD = wfd
             let unmanaged = Unmanaged.passRetained(self)
-            let rc = pthread_create(&thread, nil, { arg in
-                let reactor = Unmanaged<Reactor>.fromOpaque(arg!).takeRetainedValue()
-                reactor.run()
-                return nil
-            }, unmanaged.toOpaque())
-            guard rc == 0 else {
+            do throws(Errno) {
+                try Sys.startThread(&thread, unmanaged.toOpaque()) { arg in
+                    let reactor = Unmanaged<Reactor>.fromOpaque(arg!).takeRetainedValue()
+                    reactor.run()
+                    return nil
+                }
+            } catch {
                 unmanaged.release()
-                Glibc.close(ep)
-                Glibc.close(wfd)
+                Sys.close(ep)
+                Sys.close(wfd)
                 return false
             }
             s.running = true
@@ -148,13 +151,11 @@ public final class Reactor: @unchecked Sendable {
         batch.reserveCapacity(64)
         state.withLock { $0.kicked.reserveCapacity(64) }
         while true {
-            let n = ws2spi_epoll_wait(epfd, tokens, events, Int32(capacity), -1)
-            if n < 0 { if errno == EINTR { continue } else { break } }
-            for i in 0..<Int(n) {
+            guard let n = try? Sys.epollWait(epfd, tokens, events, Int32(capacity), -1) else { break }
+            for i in 0..<n {
                 let token = tokens[i]
                 if token == 0 {
-                    var value: UInt64 = 0
-                    _ = Glibc.read(wakeFD, &value, 8)
+                    try? Sys.eventfdDrain(wakeFD)
                     let stop = state.withLock { s -> Bool in
                         swap(&s.kicked, &batch)
                         s.wakePending = false
@@ -170,7 +171,7 @@ public final class Reactor: @unchecked Sendable {
             // Let the threads that consume what was just delivered run before
             // looking again, so the next epoll_wait gathers more readiness at
             // once (a no-op when nothing else is runnable on this CPU).
-            if n > 0 { sched_yield() }
+            if n > 0 { Sys.yield() }
         }
     }
 
