@@ -176,6 +176,9 @@ public enum Sys {
     @inline(never) public static func joinThread(_ thread: pthread_t) {
         _ = pthread_join(thread, nil)
     }
+    @inline(never) public static func detachThread(_ thread: pthread_t) {
+        _ = pthread_detach(thread)
+    }
     @inline(never) public static func yield() {
         _ = sched_yield()
     }

@@ -1,5 +1,6 @@
 import XCTest
 import Glibc
+import Synchronization
 import CWS2SPI
 @testable import ProviderKit
 @testable import TCPIPProvider
@@ -361,6 +362,24 @@ final class FaultInjectionTests: XCTestCase {
         XCTAssertTrue(waitFor(e), "FD_READ re-enabled by a receive")
     }
 
+    /// stop() from a callback on the engine's own thread (a WSPCleanup in a
+    /// WSPCallbackSelect16 callback): the thread ends and tears itself down,
+    /// and the next registration starts a new one.
+    func testStopFromTheEngineThread() throws {
+        let fd = try Sys.eventfd()
+        defer { Sys.close(fd) }
+        let stopper = CountingClient(stopsEngine: true)
+        let t1 = try XCTUnwrap(Reactor.shared.register(fd: fd, client: stopper))
+        Reactor.shared.kick(t1)
+        XCTAssertTrue(eventually { stopper.kicks.load(ordering: .relaxed) == 1 })
+        XCTAssertTrue(eventually { !Reactor.shared.isRunning }, "the engine thread ended but is still marked running")
+        let counter = CountingClient(stopsEngine: false)
+        let t2 = try XCTUnwrap(Reactor.shared.register(fd: fd, client: counter), "no registration after the stop")
+        Reactor.shared.kick(t2)
+        XCTAssertTrue(eventually { counter.kicks.load(ordering: .relaxed) == 1 }, "a kick after the restart")
+        Reactor.shared.deregister(fd: fd, token: t2)
+    }
+
     /// The engine's set-up failing at its first registration: WSAENOBUFS,
     /// nothing left open, and the next registration starts from scratch.
     func testFirstRegistrationFailures() throws {
@@ -414,5 +433,17 @@ final class FaultInjectionTests: XCTestCase {
         try p.closeSocket(c)
         sockets.removeAll { $0 == s || $0 == c }
         XCTAssertTrue(eventually(ms: 1000) { openDescriptors() == before - 2 }, "WSPCloseSocket kept a descriptor open")
+    }
+}
+
+/// Counts the kicks it gets; optionally stops the engine from the first.
+private final class CountingClient: ReactorClient, @unchecked Sendable {
+    let stopsEngine: Bool
+    let kicks = Atomic<Int>(0)
+    init(stopsEngine: Bool) { self.stopsEngine = stopsEngine }
+    func reactorEvent(_ events: UInt32) {
+        guard events == 0 else { return }
+        kicks.add(1, ordering: .relaxed)
+        if stopsEngine { Reactor.shared.stop() }
     }
 }

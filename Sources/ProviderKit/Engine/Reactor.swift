@@ -56,6 +56,9 @@ public final class Reactor: @unchecked Sendable {
         var nextToken: UInt64 = 1
         var running = false
         var stopping = false
+        /// A stop() off the reactor thread waits in pthread_join; without
+        /// one (stop() from a callback), the thread tears itself down.
+        var joining = false
         /// The epoll descriptor; replaced (by a rebuild) under the lock only.
         var epfd: Int32 = -1
     }
@@ -116,32 +119,49 @@ public final class Reactor: @unchecked Sendable {
     /// True on the reactor thread (inside a client's reactorEvent).
     public var isReactorThread: Bool { reactorTID.load(ordering: .relaxed) == ws2spi_sys_gettid() }
 
-    /// Ends the thread (the last WSPCleanup); the next register starts it again.
+    /// Ends the thread (the last WSPCleanup); the next register starts it
+    /// again. Called on the reactor thread (from a callback), it returns at
+    /// once and the thread ends, tearing itself down, after that callback.
     public func stop() {
-        let running: Bool = state.withLock { s in
-            guard s.running else { return false }
+        let onReactor = isReactorThread
+        let stopping: Bool = state.withLock { s in
+            guard s.running, !s.stopping else { return false }   // a second stop() leaves it to the first
             s.stopping = true
+            s.joining = !onReactor
             return true
         }
-        guard running, !isReactorThread else { return }
-        // The thread must hear of it, or the join below never returns.
+        guard stopping else { return }
+        // The thread must hear of it, or it never ends.
         while !signal() { Sys.sleep(milliseconds: Reactor.maxBackoff) }
+        if onReactor { return }
         Sys.joinThread(thread)
-        let (epfd, removed) = state.withLock { s -> (Int32, [UInt64: Registration]) in
+        tearDown()
+    }
+
+    /// After the thread ended: forgets every client, closes the descriptors.
+    private func tearDown() {
+        let removed = state.withLock { s -> [UInt64: Registration] in
             s.running = false
             s.stopping = false
+            s.joining = false
             s.kicked.removeAll()
             s.wakePending = false
-            let ep = s.epfd
+            Sys.close(s.epfd)
             s.epfd = -1
+            Sys.close(wakeFD)
+            wakeFD = -1
             let clients = s.clients
             s.clients.removeAll()
-            return (ep, clients)
+            return clients
         }
         _ = removed   // released outside the lock
-        Sys.close(epfd)
-        Sys.close(wakeFD)
-        wakeFD = -1
+    }
+
+    /// The thread's last act: without a joiner, it detaches and tears down.
+    private func exited() {
+        guard !state.withLock({ $0.joining }) else { return }
+        Sys.detachThread(pthread_self())
+        tearDown()
     }
 
     /// Wakes the thread; false when the eventfd write kept failing (three
@@ -178,6 +198,7 @@ public final class Reactor: @unchecked Sendable {
                     try Sys.startThread(&thread, unmanaged.toOpaque()) { arg in
                         let reactor = Unmanaged<Reactor>.fromOpaque(arg!).takeRetainedValue()
                         reactor.run()
+                        reactor.exited()
                         return nil
                     }
                 } catch {
