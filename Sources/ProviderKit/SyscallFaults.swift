@@ -21,7 +21,8 @@ public enum SyscallKind: Int32, CaseIterable, Sendable {
     case epollCreate, epollCtl, epollWait
     /// Creating an eventfd.
     case eventfd
-    /// Reading or writing the event engine's wake-up eventfd.
+    /// Reading or writing an eventfd used as a waker (the event engine's,
+    /// a socket's close waker).
     case wake
     /// Futex wait (a fault is a spurious wake-up; a wake never fails).
     case futex

@@ -161,6 +161,11 @@ public enum Sys {
     @inline(never) public static func eventfdSignal(_ fd: Int32) throws(Errno) {
         _ = try retryingEINTR { checked(.wake) { ws2spi_eventfd_signal(fd) } }
     }
+    /// Makes an eventfd readable, best effort: for a waker whose caller has
+    /// nothing to do about a failure (IPSocket's close waker).
+    @inline(never) public static func signalEventFD(_ fd: Int32) {
+        try? eventfdSignal(fd)
+    }
     /// Reads and clears an eventfd's counter; EAGAIN when it was 0.
     @inline(never) public static func eventfdDrain(_ fd: Int32) throws(Errno) {
         _ = try retryingEINTR { checked(.wake) { ws2spi_eventfd_drain(fd) } }

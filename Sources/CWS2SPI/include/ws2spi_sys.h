@@ -83,7 +83,7 @@ enum {
     WS2SPI_FAULT_EPOLL_CTL,
     WS2SPI_FAULT_EPOLL_WAIT,
     WS2SPI_FAULT_EVENTFD,
-    WS2SPI_FAULT_WAKE,          /* read / write of the engine's eventfd */
+    WS2SPI_FAULT_WAKE,          /* read / write of a waker eventfd */
     WS2SPI_FAULT_FUTEX,         /* futex wait (a wake never fails) */
     WS2SPI_FAULT_THREAD,        /* pthread_create */
     WS2SPI_FAULT_KINDS          /* the number of kinds */
