@@ -22,7 +22,6 @@ void ws2spi_tls_set_blocking_hook(LPBLOCKINGPROC hook) { blocking.hook = hook; }
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/futex.h>
 #include <sys/syscall.h>
 
 static _Thread_local int last_error;
@@ -86,24 +85,6 @@ void ws2spi_word_store(uint32_t *word, uint32_t value) { __atomic_store_n(word, 
 uint32_t ws2spi_word_add(uint32_t *word, uint32_t value) { return __atomic_add_fetch(word, value, __ATOMIC_SEQ_CST); }
 uint32_t ws2spi_word_exchange(uint32_t *word, uint32_t value) {
     return __atomic_exchange_n(word, value, __ATOMIC_SEQ_CST);
-}
-
-int ws2spi_futex_wait(uint32_t *word, uint32_t expected, int64_t deadline_ns) {
-    struct timespec ts, *abs = NULL;
-    if (deadline_ns >= 0) {
-        ts.tv_sec = (time_t)(deadline_ns / 1000000000);
-        ts.tv_nsec = (long)(deadline_ns % 1000000000);
-        abs = &ts;
-    }
-    /* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC time. */
-    long r = syscall(SYS_futex, word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected, abs,
-                     NULL, FUTEX_BITSET_MATCH_ANY);
-    if (r == 0) return 0;
-    return errno == EAGAIN ? 0 : errno;
-}
-
-void ws2spi_futex_wake(uint32_t *word, int count) {
-    syscall(SYS_futex, word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, count, NULL, NULL, 0);
 }
 
 static uint32_t overlapped_stripes[64 * 16] __attribute__((aligned(64)));

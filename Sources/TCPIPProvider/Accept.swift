@@ -74,7 +74,7 @@ extension TCPIPProvider {
         guard let handle = sockets.insert(accepted) else {
             // No handle left: the connection stays queued (not lost), and the
             // object must not close its descriptor.
-            let fd = Glibc.dup(connection.fd)
+            let fd = (try? Sys.dup(connection.fd)) ?? -1
             if fd >= 0 { requeue(PendingConnection(fd: fd, peer: connection.peer), on: listener) }
             throw .tooManyFiles
         }

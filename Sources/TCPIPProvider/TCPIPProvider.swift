@@ -30,6 +30,7 @@ public final class TCPIPProvider: ServiceProvider, @unchecked Sendable {
 
     public func startup(version: WORD, data: LPWSADATA?) -> Int32 {
         initializeGlobals()
+        SyscallFaults.armFromEnvironment()   // tests: WS2SPI_FAULTS, see SyscallFaults
         let major = UInt8(version & 0xFF), minor = UInt8(version >> 8)
         if (major, minor) < TCPIPProvider.lowestVersion { return WSAError.versionNotSupported.code }
         guard let data else { return WSAError.fault.code }

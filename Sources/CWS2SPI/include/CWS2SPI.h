@@ -13,7 +13,7 @@
 #include "../../../include/ws2spi.h"
 
 #include <stdint.h>
-#include "ws2spi_sys.h"   /* epoll, eventfd, gettid wrappers */
+#include "ws2spi_sys.h"   /* the C half of the syscall layer, fault injection */
 
 /* ---- inline helpers for the header's function-like macros ---- */
 
@@ -98,13 +98,7 @@ void ws2spi_word_store(uint32_t *word, uint32_t value);
 uint32_t ws2spi_word_exchange(uint32_t *word, uint32_t value);
 /* Adds value (wrapping) and returns the new value. */
 uint32_t ws2spi_word_add(uint32_t *word, uint32_t value);
-/* Sleeps while *word == expected (FUTEX_WAIT_BITSET, process-private),
- * until woken or the absolute CLOCK_MONOTONIC deadline in nanoseconds
- * (deadline_ns < 0: no deadline). Returns 0 (woken, or *word had changed),
- * or ETIMEDOUT / EINTR; spurious returns are possible: recheck. */
-int ws2spi_futex_wait(uint32_t *word, uint32_t expected, int64_t deadline_ns);
-/* Wakes up to count threads sleeping on word. */
-void ws2spi_futex_wake(uint32_t *word, int count);
+/* Futex wait and wake: ws2spi_sys.h (the syscall layer). */
 /* The overlapped completions' in-progress stripes (64 cache lines), static
  * storage: no lazy initialisation the engine thread could race on. */
 uint32_t *ws2spi_overlapped_stripes(void);

@@ -54,11 +54,11 @@ final class HostThread: @unchecked Sendable {
     /// Sleeps until `unpark()` (since the last `prepareToPark()`), the
     /// absolute CLOCK_MONOTONIC deadline in ns (< 0: none), or a spurious
     /// wake-up: the caller rechecks its condition.
-    @inline(__always) func park(until deadline: Int64) { _ = ws2spi_futex_wait(word, 0, deadline) }
+    @inline(__always) func park(until deadline: Int64) { _ = Sys.futexWait(word, 0, deadline) }
 
     /// Wakes the thread if it is parked (or makes its next park return).
     @inline(__always) func unpark() {
-        if ws2spi_word_exchange(word, 1) == 0 { ws2spi_futex_wake(word, 1) }
+        if ws2spi_word_exchange(word, 1) == 0 { Sys.futexWake(word, 1) }
     }
 
     // MARK: APC queue

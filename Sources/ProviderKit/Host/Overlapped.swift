@@ -108,8 +108,8 @@ public enum OverlappedStatus {
     static func finish(_ s: UnsafeMutablePointer<UInt32>, _ o: LPWSAOVERLAPPED) {
         _ = ws2spi_word_add(s, UInt32.max)   // - 1
         if waiters.load(ordering: .sequentiallyConsistent) > 0 {
-            ws2spi_futex_wake(word(o), Int32.max)
-            ws2spi_futex_wake(s, Int32.max)
+            Sys.futexWake(word(o), Int32.max)
+            Sys.futexWake(s, Int32.max)
         }
     }
 
@@ -129,14 +129,14 @@ public enum OverlappedStatus {
             while true {
                 status = load(o)
                 if status == pending {
-                    _ = ws2spi_futex_wait(word(o), pending, -1)
+                    _ = Sys.futexWait(word(o), pending, -1)
                     continue
                 }
                 // Final, but the event or APC may still be on its way (a
                 // window of a few instructions on another thread).
                 inProgress = ws2spi_word_load(s)
                 if inProgress == 0 { break }
-                _ = ws2spi_futex_wait(s, inProgress, -1)
+                _ = Sys.futexWait(s, inProgress, -1)
             }
             waiters.subtract(1, ordering: .sequentiallyConsistent)
         }
