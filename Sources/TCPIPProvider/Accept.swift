@@ -73,9 +73,9 @@ extension TCPIPProvider {
         }
         guard let handle = sockets.insert(accepted) else {
             // No handle left: the connection stays queued (not lost), and the
-            // object must not close its descriptor.
-            let fd = (try? Sys.dup(connection.fd)) ?? -1
-            if fd >= 0 { requeue(PendingConnection(fd: fd, peer: connection.peer), on: listener) }
+            // object, never published, gives its descriptor back.
+            accepted.disown()
+            requeue(connection, on: listener)
             throw .tooManyFiles
         }
         if group != 0 { groups.join(accepted, group: group, peer: connection.peer.address) }

@@ -41,7 +41,12 @@ final class SocketWatch: ReactorClient, @unchecked Sendable {
             // Watched for its overlapped operations only: no selection to report to.
             if !registration.hasSelection { return }
         }
-        registration.deliver(provider.conditions(of: socket, epollEvents: events))
+        guard let c = provider.conditions(of: socket, epollEvents: events) else {
+            // Unknown for now (poll failed): look again on the next turn.
+            kick()
+            return
+        }
+        registration.deliver(c)
     }
 
     func kick() { Reactor.shared.kick(token.load(ordering: .relaxed)) }
@@ -89,12 +94,22 @@ extension TCPIPProvider {
     /// (RULINGS §7). A failed registration with the engine leaves the
     /// socket as it was.
     func select(_ socket: IPSocket, handle: SOCKET, _ target: NotificationTarget?, _ events: NetworkEvents) throws(WSAError) {
-        let watch = try self.watch(socket, handle: handle, create: !events.isEmpty)
-        guard let watch else { return }
-        if !events.isEmpty {
-            socket.set(.nonBlocking)
-            if !socket.current.contains(.listening) && !socket.overlapped { try? Sys.setNonBlocking(socket.fd, true) }
+        // The descriptor first (a listener's and an overlapped socket's
+        // already is non-blocking); undone if the registration fails.
+        let makeNonBlocking = !events.isEmpty && !socket.current.contains(.nonBlocking)
+            && !socket.current.contains(.listening) && !socket.overlapped
+        if makeNonBlocking {
+            do { try Sys.setNonBlocking(socket.fd, true) } catch { throw error.wsa }
         }
+        let watch: SocketWatch?
+        do {
+            watch = try self.watch(socket, handle: handle, create: !events.isEmpty)
+        } catch {
+            if makeNonBlocking { try? Sys.setNonBlocking(socket.fd, false) }
+            throw error
+        }
+        guard let watch else { return }
+        if !events.isEmpty { socket.set(.nonBlocking) }
         // An event-driven socket that did not ask for FD_OOB leaves the
         // urgent byte to the engine (it holds it on EPOLLPRI) and its reads
         // skip the per-read check for it; asking for FD_OOB keeps the check.
@@ -104,7 +119,10 @@ extension TCPIPProvider {
         // Events that already hold are reported now, on this thread;
         // callbacks (the engine's thread only) on the next turn of the engine.
         if case .callback = target { watch.kick(); return }
-        if !watch.registration.deliver(conditions(of: socket, epollEvents: 0), onCaller: true) { watch.kick() }
+        guard let c = conditions(of: socket, epollEvents: 0), watch.registration.deliver(c, onCaller: true) else {
+            watch.kick()
+            return
+        }
     }
 
     /// The socket's watch, registered with the reactor on first use (and
@@ -208,14 +226,16 @@ extension TCPIPProvider {
     /// The socket's level state, on the reactor thread: epoll's events for
     /// an edge (they are the whole readiness mask at that moment; epoll and
     /// poll bits have the same values), or a poll(2) for a kick (0).
-    func conditions(of socket: IPSocket, epollEvents: UInt32) -> Conditions {
+    /// nil when poll(2) failed: nothing is known, and the caller has the
+    /// engine look again (a kick) rather than report that nothing holds.
+    func conditions(of socket: IPSocket, epollEvents: UInt32) -> Conditions? {
         var c = Conditions()
         let r: Int32
         if epollEvents != 0 {
             r = Int32(truncatingIfNeeded: epollEvents & 0xFFFF)
         } else {
             var p = pollfd(fd: socket.fd, events: Int16(POLLIN | POLLOUT | POLLPRI) | 0x2000 /* POLLRDHUP */, revents: 0)
-            _ = try? Sys.poll(&p, 1, 0)
+            guard (try? Sys.poll(&p, 1, 0)) != nil else { return nil }
             r = Int32(p.revents)
         }
         var st = socket.current

@@ -108,9 +108,16 @@ final class IPSocket: @unchecked Sendable {
         io = overlapped ? OverlappedIO() : nil
     }
 
+    /// False once `disown` handed the descriptor back (an accepted
+    /// connection that got no handle): deinit then leaves it open.
+    private var ownsDescriptor = true
+
+    /// Before the socket is published only: its descriptor is not closed.
+    func disown() { ownsDescriptor = false }
+
     deinit {
         for p in state.withLock({ $0.pending }) { IPSocket.abort(p.fd) }
-        Sys.close(fd)
+        if ownsDescriptor { Sys.close(fd) }
         let waker = closeWaker.load(ordering: .relaxed)
         if waker >= 0 { Sys.close(waker) }
     }

@@ -32,7 +32,9 @@ extension TCPIPProvider {
                                 Translation.socketType.linux(kind.winsockType)!,
                                 Translation.ipProtocol.linux(kind.winsockProtocol)!)
         } catch { throw error.wsa }
-        if overlapped { try? Sys.setNonBlocking(fd, true) }
+        if overlapped {
+            do { try Sys.setNonBlocking(fd, true) } catch { Sys.close(fd); throw error.wsa }
+        }
         let socket = IPSocket(fd: fd, kind: kind, overlapped: overlapped, status: [])
         return try register(socket)   // on failure the socket's deinit closes fd
     }

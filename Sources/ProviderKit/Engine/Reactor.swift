@@ -61,6 +61,8 @@ public final class Reactor: @unchecked Sendable {
         var joining = false
         /// The epoll descriptor; replaced (by a rebuild) under the lock only.
         var epfd: Int32 = -1
+        /// kick()s writing to the wake-up eventfd right now.
+        var signalers = 0
     }
     private let state = Mutex(State())
     /// The wake-up eventfd: set before the thread starts, closed after it ended.
@@ -100,16 +102,24 @@ public final class Reactor: @unchecked Sendable {
     }
 
     /// Asks the reactor to deliver a kick (events 0) to the client of `token`.
+    /// A kick to a stopped engine is dropped (its sockets are gone). The
+    /// wake-up write is counted in `signalers`, so that the last clean-up
+    /// never closes the eventfd under it (the number could be reused).
     public func kick(_ token: UInt64) {
         let wake: Bool = state.withLock { s in
+            guard s.running, !s.stopping else { return false }
             s.kicked.append(token)
             if s.wakePending { return false }
             s.wakePending = true
+            s.signalers += 1
             return true
         }
-        if wake && !signal() {
+        guard wake else { return }
+        let delivered = signal()
+        state.withLock { s in
+            s.signalers -= 1
             // Undelivered: the next kick signals again (this one stays queued).
-            state.withLock { $0.wakePending = false }
+            if !delivered { s.wakePending = false }
         }
     }
 
@@ -140,6 +150,8 @@ public final class Reactor: @unchecked Sendable {
 
     /// After the thread ended: forgets every client, closes the descriptors.
     private func tearDown() {
+        // No kick starts a write once `stopping` is set; wait out those begun.
+        while state.withLock({ $0.signalers > 0 }) { Sys.yield() }
         let removed = state.withLock { s -> [UInt64: Registration] in
             s.running = false
             s.stopping = false
