@@ -1,0 +1,852 @@
+/* Soak and integrity runs (issue 9): real loopback TCP through the SPI only.
+ *  - echo_soak: 8 client threads x 200 echo connections (random sizes 1 B ..
+ *    64 KiB, every reply checked byte-exact; 1 in 8 connections reset by the
+ *    client: SO_LINGER {1, 0} + WSPCloseSocket, before, during or after the
+ *    reply) against one WSPEventSelect-driven server thread, which must see
+ *    exactly one graceful close per graceful client and one reset per reset
+ *    client, and no error but the reset / abort codes.
+ *  - transfer_blocking / transfer_select / transfer_overlapped_routines /
+ *    transfer_overlapped_events: SOAK_MIB MiB (64 by default) in random
+ *    chunks, byte-exact, with blocking sockets, WSPSelect-driven non-blocking
+ *    sockets, overlapped I/O with completion routines run in SleepEx, and
+ *    overlapped I/O with event objects and WSAGetOverlappedResult.
+ * Every test counts the process's descriptors before WSPStartup and after
+ * WSPCleanup: equal. Data comes from seeded xorshift streams that the
+ * receiver regenerates; the seed is printed and can be forced with
+ * SOAK_SEED=<number>; SOAK_MIB=<n> changes the transfer size at run time.
+ * Draft §3.1.2.10 - §3.1.2.13 (WSPRecv, WSPSend), §3.1.2.18 (WSPEventSelect),
+ * WSPSelect; RULINGS §4, §6, §7, §8, §9. */
+#include "harness.h"
+#include <stdint.h>
+#include <time.h>
+
+#ifndef SOAK_MIB
+#define SOAK_MIB 64                 /* per transfer test */
+#endif
+#define CHUNK_MAX (256u * 1024u)    /* transfer chunk and receive sizes: 1 B .. 256 KiB */
+#define MSG_MAX (64u * 1024u)       /* echo message sizes: 1 B .. 64 KiB */
+#define SMALL_BUF 65536             /* SO_SNDBUF / SO_RCVBUF of the select and overlapped pairs */
+
+/* ------------------------------------------------------------------------ */
+/* Seeded generators                                                        */
+
+static uint64_t splitmix(uint64_t x) {
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+static uint64_t xs_next(uint64_t *s) {
+    uint64_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *s = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+static uint64_t xs_seed(uint64_t seed, uint64_t tag) { return splitmix(seed ^ splitmix(tag)) | 1; }
+
+/* The test's seed: $SOAK_SEED or the clock; printed so a failure can be rerun. */
+static uint64_t g_seed;
+static uint64_t test_seed(const char *name) {
+    const char *e = getenv("SOAK_SEED");
+    if (e && *e) g_seed = strtoull(e, NULL, 0);
+    else {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        g_seed = splitmix((uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32));
+    }
+    fprintf(stderr, "    %s: SOAK_SEED=%llu\n", name, (unsigned long long)g_seed);
+    return g_seed;
+}
+
+static size_t soak_bytes(void) {
+    const char *e = getenv("SOAK_MIB");
+    long mib = (e && *e) ? strtol(e, NULL, 0) : SOAK_MIB;
+    if (mib < 1) mib = 1;
+    return (size_t)mib << 20;
+}
+
+/* A random size in 1 .. max: small, uniform and log-uniform sizes mixed. */
+static DWORD rand_size(uint64_t *r, DWORD max) {
+    uint64_t x = xs_next(r);
+    DWORD lim;
+    switch (x & 3) {
+    case 0: lim = 64; break;
+    case 1: lim = max; break;
+    default: {
+        int bits = 0;
+        while ((1u << bits) < max) bits++;
+        lim = 1u << (1 + (x >> 8) % (uint64_t)bits);
+    }
+    }
+    if (lim > max) lim = max;
+    return 1 + (DWORD)((x >> 24) % lim);
+}
+
+/* A byte stream: byte k is the same for every reader of the same seed,
+ * however the reads are split. */
+struct stream { uint64_t st, word; int left; size_t pos; };
+
+static void stream_init(struct stream *g, uint64_t seed, uint64_t tag) {
+    memset(g, 0, sizeof *g);
+    g->st = xs_seed(seed, tag);
+}
+
+static void stream_fill(struct stream *g, unsigned char *p, size_t n) {
+    size_t i = 0;
+    while (i < n && g->left) { p[i++] = (unsigned char)g->word; g->word >>= 8; g->left--; }
+    while (n - i >= 8) {
+        uint64_t w = xs_next(&g->st);
+        for (int b = 0; b < 8; b++) p[i + b] = (unsigned char)(w >> (8 * b));
+        i += 8;
+    }
+    if (i < n) {
+        g->word = xs_next(&g->st);
+        g->left = 8;
+        while (i < n) { p[i++] = (unsigned char)g->word; g->word >>= 8; g->left--; }
+    }
+    g->pos += n;
+}
+
+/* Checks that p[0..n) is the stream's next n bytes (and consumes them);
+ * fails the test at the first difference. */
+#define STREAM_CHECK(g, p, n, what) stream_check(__LINE__, (g), (p), (n), (what))
+static void stream_check(int line, struct stream *g, const unsigned char *p, size_t n, const char *what) {
+    unsigned char exp[8192];
+    size_t done = 0;
+    while (done < n) {
+        size_t k = n - done < sizeof exp ? n - done : sizeof exp;
+        size_t base = g->pos;
+        stream_fill(g, exp, k);
+        if (memcmp(exp, p + done, k) != 0) {
+            size_t i = 0;
+            while (exp[i] == p[done + i]) i++;
+            harness_fail(__FILE__, line, "%s: byte %zu of the stream is 0x%02x, expected 0x%02x (seed %llu)",
+                         what, base + i, p[done + i], exp[i], (unsigned long long)g_seed);
+        }
+        done += k;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers                                                            */
+
+static void set_nonblocking(SOCKET s) {
+    u_long v = 1;
+    CHECK_OK(WSPIoctlSocket(s, FIONBIO, &v, lpErrno));
+}
+
+static SOCKET ov_socket(void) {
+    int err = 0;
+    SOCKET s = WSPSocket(AF_INET, SOCK_STREAM, IPPROTO_TCP, 0, WSA_FLAG_OVERLAPPED, &err);
+    if (s == INVALID_SOCKET) harness_fail(__FILE__, __LINE__, "WSPSocket(WSA_FLAG_OVERLAPPED) failed: %d", err);
+    return s;
+}
+
+/* A connected pair of overlapped sockets: the client connects non-blocking
+ * (an overlapped socket is non-blocking) and WSPSelect waits for it. */
+static void ov_pair(SOCKET *client, SOCKET *server) {
+    struct sockaddr_in a = t_loopback(0);
+    int len = sizeof a, err = 0;
+    SOCKET l = ov_socket();
+    CHECK_OK(WSPBind(l, (struct sockaddr *)&a, sizeof a, lpErrno));
+    CHECK_OK(WSPListen(l, SOMAXCONN, lpErrno));
+    CHECK_OK(WSPGetSockName(l, (struct sockaddr *)&a, &len, lpErrno));
+    SOCKET c = ov_socket();
+    if (WSPConnect(c, (struct sockaddr *)&a, sizeof a, NULL, NULL, 0, NULL, NULL, &err) != 0) {
+        if (err != WSAEWOULDBLOCK) harness_fail(__FILE__, __LINE__, "WSPConnect failed: %d", err);
+        fd_set w, x;
+        FD_ZERO(&w);
+        FD_SET(c, &w);
+        FD_ZERO(&x);
+        FD_SET(c, &x);
+        struct timeval tv = { 5, 0 };
+        int r = WSPSelect(0, NULL, &w, &x, &tv, &err);
+        if (r != 1 || !FD_ISSET(c, &w)) harness_fail(__FILE__, __LINE__, "the connect did not finish: select %d, error %d", r, err);
+    }
+    fd_set rd;
+    FD_ZERO(&rd);
+    FD_SET(l, &rd);
+    struct timeval tv = { 5, 0 };
+    if (WSPSelect(0, &rd, NULL, NULL, &tv, &err) != 1) harness_fail(__FILE__, __LINE__, "no connection to accept: %d", err);
+    SOCKET s = WSPAccept(l, NULL, NULL, NULL, 0, &err);
+    if (s == INVALID_SOCKET) harness_fail(__FILE__, __LINE__, "WSPAccept failed: %d", err);
+    CHECK_OK(WSPCloseSocket(l, lpErrno));
+    *client = c;
+    *server = s;
+}
+
+/* The descriptor count after WSPCleanup, allowing the kernel a moment for
+ * closes that finish asynchronously: must come back to `before`. */
+#define CHECK_FDS_BACK(before) check_fds_back(__LINE__, (before))
+static void check_fds_back(int line, int before) {
+    double end = t_now() + 2.0;
+    int now;
+    while ((now = t_count_fds()) != before && t_now() < end) t_sleep_ms(10);
+    if (now != before) {
+        fprintf(stderr, "    descriptors now:\n");
+        fflush(stderr);
+        CHECK_EQ(system("ls -l /proc/$PPID/fd >&2 2>/dev/null; true"), 0);
+        harness_fail(__FILE__, line, "%d descriptors before WSPStartup, %d after WSPCleanup", before, now);
+    }
+}
+
+/* Small socket buffers, so that sends outrun the receiver: partial
+ * non-blocking sends, overlapped sends and receives that stay pending. */
+static void small_buffers(SOCKET c, SOCKET s) {
+    t_set_int_opt(c, SOL_SOCKET, SO_SNDBUF, SMALL_BUF);
+    t_set_int_opt(s, SOL_SOCKET, SO_RCVBUF, SMALL_BUF);
+}
+
+static int is_reset_code(int e) {
+    return e == WSAECONNRESET || e == WSAECONNABORTED || e == WSAENETRESET;
+}
+
+/* ------------------------------------------------------------------------ */
+/* 1. Echo soak: 8 x 200 connections against a WSPEventSelect server        */
+
+enum { CLIENTS = 8, CONNS_PER_CLIENT = 200, MAX_SERVED = 60 };
+
+struct conn {
+    SOCKET s;
+    WSAEVENT ev;
+    int reset;                      /* a reset or abort was reported on it */
+    DWORD have, sent;               /* echo buffer: bytes in it, bytes sent back */
+    unsigned char buf[MSG_MAX];
+};
+
+static struct {
+    SOCKET listener;
+    struct sockaddr_in addr;
+    WSAEVENT stop;                  /* set by the main thread: server ends */
+    /* server counts (server thread only; read after join) */
+    int graceful, resets, accepted, max_open;
+    int bad_errors, first_bad, first_bad_where;
+    long long echoed;
+    /* client counts (atomic) */
+    int c_graceful, c_reset;
+    long long c_bytes;
+} E;
+
+static void server_bad(int code, int where) {
+    if (E.bad_errors++ == 0) { E.first_bad = code; E.first_bad_where = where; }
+}
+
+/* Echo as far as possible without blocking: send what is left, then read
+ * more. 1 when the connection is finished (closed by the peer, reset). */
+static int pump(struct conn *c) {
+    for (;;) {
+        int err = 0;
+        if (c->sent < c->have) {
+            DWORD n = 0;
+            if (WSPSend(c->s, c->buf + c->sent, c->have - c->sent, &n, 0, NULL, NULL, &err) != 0) {
+                if (err == WSAEWOULDBLOCK) return 0;
+                if (is_reset_code(err)) c->reset = 1; else server_bad(err, 1);
+                return 1;
+            }
+            if (n == 0 || n > c->have - c->sent) { server_bad(-1000 - (int)n, 2); return 1; }
+            c->sent += n;
+            E.echoed += n;
+            continue;
+        }
+        c->have = c->sent = 0;
+        DWORD n = 0;
+        int flags = 0;
+        if (WSPRecv(c->s, c->buf, sizeof c->buf, &n, &flags, NULL, NULL, &err) != 0) {
+            if (err == WSAEWOULDBLOCK) return 0;
+            if (is_reset_code(err)) c->reset = 1; else server_bad(err, 3);
+            return 1;
+        }
+        if (n == 0) return 1;           /* graceful close (after all data) */
+        if (n > sizeof c->buf) { server_bad(-2000, 4); return 1; }
+        c->have = n;
+    }
+}
+
+static void conn_close(struct conn *c) {
+    int err = 0;
+    if (WSPCloseSocket(c->s, &err) != 0) server_bad(err, 5);
+    if (!WSACloseEvent(c->ev)) server_bad(-3000, 6);
+    if (c->reset) E.resets++; else E.graceful++;
+    free(c);
+}
+
+static int enum_events(SOCKET s, WSAEVENT ev, WSANETWORKEVENT ne[FD_MAX_EVENTS]) {
+    int count = FD_MAX_EVENTS, err = 0;
+    if (WSPEnumNetworkEvents(s, ev, ne, &count, &err) != 0) { server_bad(err, 7); return 0; }
+    int mask = 0;
+    for (int i = 0; i < count; i++) if (ne[i].Fired) mask |= 1 << i;
+    return mask;
+}
+
+static void *echo_server(void *unused) {
+    (void)unused;
+    struct conn *conns[MAX_SERVED];
+    int n = 0;
+    WSAEVENT lev = WSACreateEvent();
+    CHECK(lev != WSA_INVALID_EVENT);
+    CHECK_OK(WSPEventSelect(E.listener, lev, FD_ACCEPT, lpErrno));
+    for (;;) {
+        WSAEVENT h[2 + MAX_SERVED];
+        DWORD nh = 0;
+        h[nh++] = E.stop;
+        if (n < MAX_SERVED) h[nh++] = lev;     /* full: accept later */
+        for (int i = 0; i < n; i++) h[nh++] = conns[i]->ev;
+        DWORD r = WSAWaitForMultipleEvents(nh, h, FALSE, 10000, FALSE);
+        if (r == WSA_WAIT_TIMEOUT) {
+            if (n == 0) continue;
+            fprintf(stderr, "    server: no event for 10 s with %d connections open:\n", n);
+            for (int i = 0; i < n; i++) {
+                fd_set rs, ws;
+                FD_ZERO(&rs); FD_SET(conns[i]->s, &rs);
+                FD_ZERO(&ws); FD_SET(conns[i]->s, &ws);
+                struct timeval tv = { 0, 0 };
+                int err = 0, sr = WSPSelect(0, &rs, &ws, NULL, &tv, &err);
+                fprintf(stderr, "      socket %u: %u of %u bytes echoed; select %d (read %d, write %d)\n",
+                        (unsigned)conns[i]->s, (unsigned)conns[i]->sent, (unsigned)conns[i]->have, sr,
+                        sr > 0 && FD_ISSET(conns[i]->s, &rs), sr > 0 && FD_ISSET(conns[i]->s, &ws));
+            }
+            harness_fail(__FILE__, __LINE__, "echo server stalled: an event was lost");
+        }
+        if (r == WSA_WAIT_FAILED || r >= WSA_WAIT_EVENT_0 + nh)
+            harness_fail(__FILE__, __LINE__, "WSAWaitForMultipleEvents returned %u, error %d", (unsigned)r, WSAGetLastError());
+        if (WSAWaitForMultipleEvents(1, &E.stop, FALSE, 0, FALSE) == WSA_WAIT_EVENT_0) break;
+
+        WSANETWORKEVENT ne[FD_MAX_EVENTS];
+        if (n < MAX_SERVED && (enum_events(E.listener, lev, ne) & FD_ACCEPT)) {
+            if (ne[FD_ACCEPT_BIT].ErrorCode != 0) server_bad(ne[FD_ACCEPT_BIT].ErrorCode, 8);
+            while (n < MAX_SERVED) {
+                int err = 0;
+                SOCKET s = WSPAccept(E.listener, NULL, NULL, NULL, 0, &err);
+                if (s == INVALID_SOCKET) {
+                    if (err == WSAEWOULDBLOCK) break;
+                    if (is_reset_code(err)) { E.resets++; continue; }   /* reset while queued */
+                    server_bad(err, 9);
+                    break;
+                }
+                struct conn *c = malloc(sizeof *c);
+                CHECK(c != NULL);
+                c->s = s;
+                c->reset = 0;
+                c->have = c->sent = 0;
+                c->ev = WSACreateEvent();
+                CHECK(c->ev != WSA_INVALID_EVENT);
+                /* it inherited the listener's registration: give it its own event */
+                if (WSPEventSelect(s, c->ev, FD_READ | FD_WRITE | FD_CLOSE, &err) != 0) server_bad(err, 10);
+                conns[n++] = c;
+                E.accepted++;
+                if (n > E.max_open) E.max_open = n;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            struct conn *c = conns[i];
+            int m = enum_events(c->s, c->ev, ne);
+            if (!m) continue;
+            for (int b = 0; b < FD_MAX_EVENTS; b++) {
+                if (!(m & (1 << b)) || ne[b].ErrorCode == 0) continue;
+                if (b == FD_CLOSE_BIT && is_reset_code(ne[b].ErrorCode)) c->reset = 1;
+                else server_bad(ne[b].ErrorCode, 100 + b);
+            }
+            if (pump(c)) {
+                conn_close(c);
+                conns[i--] = conns[--n];
+            }
+        }
+    }
+    /* the clients are done: every connection must have ended */
+    if (n != 0) harness_fail(__FILE__, __LINE__, "%d connections still open on the server after all clients finished", n);
+    CHECK(WSACloseEvent(lev));
+    return NULL;
+}
+
+static void client_fail(int line, int id, int i, const char *what, int err) {
+    harness_fail(__FILE__, line, "client %d, connection %d: %s: error %d (seed %llu)", id, i, what, err, (unsigned long long)g_seed);
+}
+
+static void *echo_client(void *p) {
+    int id = (int)(intptr_t)p;
+    unsigned char *out = malloc(MSG_MAX), *in = malloc(MSG_MAX);
+    CHECK(out && in);
+    for (int i = 0; i < CONNS_PER_CLIENT; i++) {
+        uint64_t r = xs_seed(g_seed, 0x100000ull + (uint64_t)id * 1000 + (uint64_t)i);
+        DWORD size = rand_size(&r, MSG_MAX);
+        int mode = (xs_next(&r) % 8 == 0) ? 1 + (int)(xs_next(&r) % 3) : 0;
+        struct stream g, chk;
+        stream_init(&g, g_seed, 0x200000ull + (uint64_t)id * 1000 + (uint64_t)i);
+        chk = g;
+        stream_fill(&g, out, size);
+        int err = 0;
+        SOCKET c = WSPSocket(AF_INET, SOCK_STREAM, IPPROTO_TCP, 0, 0, &err);
+        if (c == INVALID_SOCKET) client_fail(__LINE__, id, i, "WSPSocket", err);
+        if (WSPConnect(c, (struct sockaddr *)&E.addr, sizeof E.addr, NULL, NULL, 0, NULL, NULL, &err) != 0)
+            client_fail(__LINE__, id, i, "WSPConnect", err);
+        DWORD send_len = size, recv_len = size;
+        if (mode == 1) { send_len = (DWORD)(xs_next(&r) % size); recv_len = 0; }   /* reset mid-request */
+        if (mode == 2) recv_len = (DWORD)(xs_next(&r) % size);                     /* reset mid-reply */
+        if ((err = t_send_all(c, out, send_len)) != 0) client_fail(__LINE__, id, i, "send", err);
+        if (recv_len) {
+            if ((err = t_recv_exact(c, in, recv_len)) != 0) client_fail(__LINE__, id, i, "receive", err);
+            if (memcmp(in, out, recv_len) != 0) STREAM_CHECK(&chk, in, recv_len, "echo");
+        }
+        __atomic_add_fetch(&E.c_bytes, (long long)recv_len, __ATOMIC_SEQ_CST);
+        if (mode == 0) {
+            if (WSPCloseSocket(c, &err) != 0) client_fail(__LINE__, id, i, "WSPCloseSocket", err);
+            __atomic_add_fetch(&E.c_graceful, 1, __ATOMIC_SEQ_CST);
+        } else {
+            struct linger l = { 1, 0 };
+            if (WSPSetSockOpt(c, SOL_SOCKET, SO_LINGER, (const char *)&l, sizeof l, &err) != 0)
+                client_fail(__LINE__, id, i, "SO_LINGER", err);
+            if (WSPCloseSocket(c, &err) != 0) client_fail(__LINE__, id, i, "WSPCloseSocket (reset)", err);
+            __atomic_add_fetch(&E.c_reset, 1, __ATOMIC_SEQ_CST);
+        }
+    }
+    free(out);
+    free(in);
+    return NULL;
+}
+
+TEST_T(echo_soak, 100) {
+    test_seed("echo_soak");
+    int fds0 = t_count_fds();
+    CHECK(fds0 > 0);
+    t_startup();
+    E.listener = t_listener(&E.addr);
+    E.stop = WSACreateEvent();
+    CHECK(E.stop != WSA_INVALID_EVENT);
+    pthread_t srv, cl[CLIENTS];
+    double t0 = t_now();
+    CHECK_EQ(pthread_create(&srv, NULL, echo_server, NULL), 0);
+    for (int i = 0; i < CLIENTS; i++) CHECK_EQ(pthread_create(&cl[i], NULL, echo_client, (void *)(intptr_t)i), 0);
+    for (int i = 0; i < CLIENTS; i++) CHECK_EQ(pthread_join(cl[i], NULL), 0);
+    double t_clients = t_now() - t0;
+    /* the server sees the last closes a little later */
+    double end = t_now() + 5;
+    while (__atomic_load_n(&E.graceful, __ATOMIC_SEQ_CST) + __atomic_load_n(&E.resets, __ATOMIC_SEQ_CST) <
+               CLIENTS * CONNS_PER_CLIENT && t_now() < end)
+        t_sleep_ms(5);
+    CHECK(WSASetEvent(E.stop));
+    CHECK_EQ(pthread_join(srv, NULL), 0);
+    fprintf(stderr, "    %d connections (%d reset by the client) in %.2f s, %lld bytes echoed to clients, "
+            "at most %d open on the server\n", CLIENTS * CONNS_PER_CLIENT, E.c_reset, t_clients, E.c_bytes, E.max_open);
+
+    if (E.bad_errors)
+        harness_fail(__FILE__, __LINE__, "%d unexpected server-side errors, first %d (at site %d)", E.bad_errors, E.first_bad, E.first_bad_where);
+    CHECK_EQ(E.c_graceful + E.c_reset, CLIENTS * CONNS_PER_CLIENT);
+    CHECK(E.c_reset > 0);
+    CHECK_EQ(E.graceful, E.c_graceful);     /* each graceful client: recv 0, no error */
+    CHECK_EQ(E.resets, E.c_reset);          /* each reset client: a reset seen */
+    CHECK(E.echoed >= E.c_bytes);
+
+    CHECK_OK(WSPCloseSocket(E.listener, lpErrno));
+    CHECK(WSACloseEvent(E.stop));
+    t_cleanup();
+    CHECK_FDS_BACK(fds0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* 2a. Blocking sockets                                                     */
+
+struct bsender { SOCKET s; size_t total; uint64_t seed; int err; size_t sent; long calls; };
+
+static void *blocking_sender(void *p) {
+    struct bsender *a = p;
+    unsigned char *buf = malloc(CHUNK_MAX);
+    CHECK(buf != NULL);
+    struct stream g;
+    stream_init(&g, a->seed, 1);
+    uint64_t r = xs_seed(a->seed, 2);
+    while (a->sent < a->total) {
+        size_t n = rand_size(&r, CHUNK_MAX);
+        if (n > a->total - a->sent) n = a->total - a->sent;
+        stream_fill(&g, buf, n);
+        DWORD done = 0;
+        int err = 0;
+        if (WSPSend(a->s, buf, (DWORD)n, &done, 0, NULL, NULL, &err) != 0) { a->err = err; break; }
+        a->calls++;
+        /* a blocking send returns when every byte is queued (draft §3.1.2.12) */
+        if (done != n) { a->err = -1; break; }
+        a->sent += n;
+    }
+    int err = 0;
+    if (!a->err && WSPShutdown(a->s, SD_SEND, &err) != 0) a->err = err;
+    free(buf);
+    return NULL;
+}
+
+TEST_T(transfer_blocking, 100) {
+    uint64_t seed = test_seed("transfer_blocking");
+    size_t total = soak_bytes();
+    int fds0 = t_count_fds();
+    t_startup();
+    SOCKET c, s;
+    t_tcp_pair(&c, &s);
+    struct bsender a = { c, total, seed, 0, 0, 0 };
+    double t0 = t_now();
+    pthread_t th;
+    CHECK_EQ(pthread_create(&th, NULL, blocking_sender, &a), 0);
+    unsigned char *buf = malloc(CHUNK_MAX);
+    CHECK(buf != NULL);
+    struct stream chk;
+    stream_init(&chk, seed, 1);
+    uint64_t r = xs_seed(seed, 3);
+    size_t got = 0;
+    long recvs = 0;
+    for (;;) {
+        DWORD want = rand_size(&r, CHUNK_MAX), n = 0xDEADBEEF;
+        int flags = 0;
+        CHECK_OK(WSPRecv(s, buf, want, &n, &flags, NULL, NULL, lpErrno));
+        recvs++;
+        if (n == 0) break;
+        CHECK(n <= want);
+        if (got + n > total) harness_fail(__FILE__, __LINE__, "%zu bytes received, only %zu sent", got + n, total);
+        STREAM_CHECK(&chk, buf, n, "blocking receive");
+        got += n;
+    }
+    CHECK_EQ(pthread_join(th, NULL), 0);
+    double dt = t_now() - t0;
+    CHECK_EQ(a.err, 0);
+    CHECK_EQ(a.sent, total);
+    CHECK_EQ(got, total);
+    /* after the end of the stream, receives keep reporting 0 */
+    DWORD n = 0xDEADBEEF;
+    int flags = 0;
+    CHECK_OK(WSPRecv(s, buf, 16, &n, &flags, NULL, NULL, lpErrno));
+    CHECK_EQ(n, 0);
+    fprintf(stderr, "    %zu bytes in %.2f s (%.0f MB/s), %ld sends, %ld receives\n", got, dt, got / dt / 1e6, a.calls, recvs);
+    free(buf);
+    CHECK_OK(WSPCloseSocket(c, lpErrno));
+    CHECK_OK(WSPCloseSocket(s, lpErrno));
+    t_cleanup();
+    CHECK_FDS_BACK(fds0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* 2b. Non-blocking sockets driven by WSPSelect, both ends in one loop      */
+
+TEST_T(transfer_select, 100) {
+    uint64_t seed = test_seed("transfer_select");
+    size_t total = soak_bytes();
+    int fds0 = t_count_fds();
+    t_startup();
+    SOCKET c, s;
+    t_tcp_pair(&c, &s);
+    small_buffers(c, s);
+    set_nonblocking(c);
+    set_nonblocking(s);
+    unsigned char *obuf = malloc(CHUNK_MAX), *ibuf = malloc(CHUNK_MAX);
+    CHECK(obuf && ibuf);
+    struct stream g, chk;
+    stream_init(&g, seed, 1);
+    stream_init(&chk, seed, 1);
+    uint64_t rs = xs_seed(seed, 2), rr = xs_seed(seed, 3);
+    size_t sent = 0, got = 0;
+    DWORD olen = 0, ooff = 0;           /* the chunk being sent */
+    int shut = 0, eof = 0;
+    long selects = 0, sends = 0, recvs = 0, partial = 0;
+    double t0 = t_now();
+    while (!eof) {
+        fd_set rd, wr, ex;
+        FD_ZERO(&rd);
+        FD_ZERO(&wr);
+        FD_ZERO(&ex);
+        FD_SET(s, &rd);
+        FD_SET(s, &ex);
+        FD_SET(c, &ex);
+        if (!shut) FD_SET(c, &wr);
+        struct timeval tv = { 10, 0 };
+        int err = 0;
+        int r = WSPSelect(0, &rd, &wr, &ex, &tv, &err);
+        selects++;
+        if (r == SOCKET_ERROR) harness_fail(__FILE__, __LINE__, "WSPSelect failed: %d", err);
+        if (r == 0) harness_fail(__FILE__, __LINE__, "WSPSelect: nothing ready for 10 s (%zu sent, %zu received)", sent, got);
+        CHECK_EQ(ex.fd_count, 0);
+        int count = (int)rd.fd_count + (int)wr.fd_count;
+        CHECK_EQ(r, count);
+        if (FD_ISSET(c, &wr)) {
+            if (ooff == olen) {
+                olen = rand_size(&rs, CHUNK_MAX);
+                if (olen > total - sent) olen = (DWORD)(total - sent);
+                ooff = 0;
+                stream_fill(&g, obuf, olen);
+            }
+            DWORD n = 0;
+            if (WSPSend(c, obuf + ooff, olen - ooff, &n, 0, NULL, NULL, &err) != 0)
+                harness_fail(__FILE__, __LINE__, "WSPSend on a writable socket failed: %d (%zu sent)", err, sent);
+            sends++;
+            if (n == 0 || n > olen - ooff) harness_fail(__FILE__, __LINE__, "WSPSend sent %u of %u", (unsigned)n, (unsigned)(olen - ooff));
+            if (n < olen - ooff) partial++;
+            ooff += n;
+            sent += n;
+            if (sent == total) {
+                CHECK_OK(WSPShutdown(c, SD_SEND, lpErrno));
+                shut = 1;
+            }
+        }
+        if (FD_ISSET(s, &rd)) {
+            DWORD want = rand_size(&rr, CHUNK_MAX), n = 0xDEADBEEF;
+            int flags = 0;
+            if (WSPRecv(s, ibuf, want, &n, &flags, NULL, NULL, &err) != 0)
+                harness_fail(__FILE__, __LINE__, "WSPRecv on a readable socket failed: %d (%zu received)", err, got);
+            recvs++;
+            CHECK(n <= want);
+            if (n == 0) {
+                eof = 1;
+            } else {
+                if (got + n > sent) harness_fail(__FILE__, __LINE__, "%zu bytes received, only %zu sent", got + n, sent);
+                STREAM_CHECK(&chk, ibuf, n, "select receive");
+                got += n;
+            }
+        }
+    }
+    double dt = t_now() - t0;
+    CHECK_EQ(sent, total);
+    CHECK_EQ(got, total);
+    /* drained: a receive now would block, and the end stays visible */
+    DWORD n = 0xDEADBEEF;
+    int flags = 0;
+    CHECK_OK(WSPRecv(s, ibuf, 16, &n, &flags, NULL, NULL, lpErrno));
+    CHECK_EQ(n, 0);
+    CHECK_WSA(WSPRecv(c, ibuf, 16, &n, &flags, NULL, NULL, lpErrno), WSAEWOULDBLOCK);
+    fprintf(stderr, "    %zu bytes in %.2f s (%.0f MB/s), %ld selects, %ld sends (%ld partial), %ld receives\n",
+            got, dt, got / dt / 1e6, selects, sends, partial, recvs);
+    free(obuf);
+    free(ibuf);
+    CHECK_OK(WSPCloseSocket(c, lpErrno));
+    CHECK_OK(WSPCloseSocket(s, lpErrno));
+    t_cleanup();
+    CHECK_FDS_BACK(fds0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* 2c / 2d. Overlapped: several outstanding sends and receives per socket   */
+
+enum { DEPTH = 8 };                 /* outstanding sends, and receives */
+
+struct op {
+    WSAOVERLAPPED ov;               /* first: the routine finds the op from it */
+    unsigned char *buf;
+    DWORD len;
+    int at_once;                    /* the post returned 0 ... */
+    DWORD at_once_n;                /* ... with this count */
+    int done;                       /* atomic: the routine ran (routine mode) */
+    int calls;                      /* atomic: how often */
+    DWORD err, cb;
+    int other_thread, bad_context, bad_internal;
+};
+
+static struct op sops[DEPTH], rops[DEPTH];
+static DWORD g_main_tid;
+static int g_use_events;            /* 2d: events, no routines */
+
+static void CALLBACK on_complete(DWORD err, DWORD cb, LPWSAOVERLAPPED o) {
+    struct op *op = (struct op *)o;
+    if (o->hEvent != (WSAEVENT)op) op->bad_context = 1;     /* hEvent is caller context */
+    if (o->Internal != err || o->InternalHigh != cb) op->bad_internal = 1;
+    if (WPUXxxGetCurrentThreadId32() != g_main_tid) op->other_thread = 1;
+    op->err = err;
+    op->cb = cb;
+    __atomic_add_fetch(&op->calls, 1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&op->done, 1, __ATOMIC_SEQ_CST);
+}
+
+static void post(SOCKET sock, struct op *op, int is_send, int line) {
+    WSAEVENT ev = op->ov.hEvent;
+    memset(&op->ov, 0, sizeof op->ov);
+    op->done = op->calls = 0;
+    op->err = op->cb = 0xDEADBEEF;
+    op->at_once = 0;
+    if (g_use_events) {
+        CHECK(WSAResetEvent(ev));
+        op->ov.hEvent = ev;
+    } else {
+        op->ov.hEvent = (WSAEVENT)op;
+    }
+    LPWSAOVERLAPPED_COMPLETION_ROUTINE fn = g_use_events ? NULL : on_complete;
+    DWORD n = 0xDEADBEEF;
+    int err = 0x7EADBEEF, r;
+    if (is_send) {
+        r = WSPSend(sock, op->buf, op->len, &n, 0, &op->ov, fn, &err);
+    } else {
+        int flags = 0;
+        r = WSPRecv(sock, op->buf, op->len, &n, &flags, &op->ov, fn, &err);
+    }
+    if (r == 0) {
+        op->at_once = 1;
+        op->at_once_n = n;
+    } else if (r != SOCKET_ERROR || err != WSA_IO_PENDING) {
+        harness_fail(__FILE__, line, "overlapped %s returned %d, error %d", is_send ? "WSPSend" : "WSPRecv", r, err);
+    }
+}
+
+/* Routine mode: has op's routine run? Event mode: is op complete? (with
+ * fWait TRUE for some receives, so both ways of WSAGetOverlappedResult run).
+ * On completion fills op->err / op->cb and checks the op's fields. */
+static int completed(SOCKET sock, struct op *op, int wait, const char *what, long index) {
+    if (!g_use_events) {
+        if (!__atomic_load_n(&op->done, __ATOMIC_SEQ_CST)) return 0;
+        if (op->calls != 1) harness_fail(__FILE__, __LINE__, "%s %ld: routine ran %d times", what, index, op->calls);
+        if (op->other_thread) harness_fail(__FILE__, __LINE__, "%s %ld: routine ran on another thread", what, index);
+        if (op->bad_context) harness_fail(__FILE__, __LINE__, "%s %ld: hEvent (caller context) was changed", what, index);
+        if (op->bad_internal) harness_fail(__FILE__, __LINE__, "%s %ld: Internal / InternalHigh differ from the routine's arguments", what, index);
+    } else {
+        int set = WSAWaitForMultipleEvents(1, &op->ov.hEvent, FALSE, 0, FALSE) == WSA_WAIT_EVENT_0;
+        DWORD cb = 0xDEADBEEF, flags = 0xDEADBEEF;
+        BOOL ok = WSAGetOverlappedResult(sock, &op->ov, &cb, wait ? TRUE : FALSE, &flags);
+        if (!ok) {
+            int e = WSAGetLastError();
+            if (e == WSA_IO_INCOMPLETE && !wait && !set) return 0;
+            harness_fail(__FILE__, __LINE__, "%s %ld: WSAGetOverlappedResult(fWait %d) FALSE with %d (event %s)",
+                         what, index, wait, e, set ? "set" : "not set");
+        }
+        if (WSAWaitForMultipleEvents(1, &op->ov.hEvent, FALSE, 0, FALSE) != WSA_WAIT_EVENT_0)
+            harness_fail(__FILE__, __LINE__, "%s %ld: complete, but its event is not set", what, index);
+        op->err = 0;
+        op->cb = cb;
+        if (op->ov.Internal != 0 || op->ov.InternalHigh != cb)
+            harness_fail(__FILE__, __LINE__, "%s %ld: Internal %u / InternalHigh %u, result %u bytes", what, index,
+                         (unsigned)op->ov.Internal, (unsigned)op->ov.InternalHigh, (unsigned)cb);
+    }
+    if (op->err != 0) harness_fail(__FILE__, __LINE__, "%s %ld failed: %u", what, index, (unsigned)op->err);
+    if (op->cb > op->len) harness_fail(__FILE__, __LINE__, "%s %ld: %u bytes for a %u-byte buffer", what, index, (unsigned)op->cb, (unsigned)op->len);
+    if (op->at_once && op->at_once_n != op->cb)
+        harness_fail(__FILE__, __LINE__, "%s %ld completed at once with %u bytes, then reported %u", what, index, (unsigned)op->at_once_n, (unsigned)op->cb);
+    return 1;
+}
+
+static void overlapped_transfer(const char *name, int use_events) {
+    uint64_t seed = test_seed(name);
+    size_t total = soak_bytes();
+    g_use_events = use_events;
+    int fds0 = t_count_fds();
+    t_startup();
+    g_main_tid = WPUXxxGetCurrentThreadId32();
+    SOCKET c, s;
+    ov_pair(&c, &s);
+    small_buffers(c, s);
+    for (int i = 0; i < DEPTH; i++) {
+        sops[i].buf = malloc(CHUNK_MAX);
+        rops[i].buf = malloc(CHUNK_MAX);
+        CHECK(sops[i].buf && rops[i].buf);
+        sops[i].ov.hEvent = rops[i].ov.hEvent = NULL;
+        if (use_events) {
+            CHECK((sops[i].ov.hEvent = WSACreateEvent()) != WSA_INVALID_EVENT);
+            CHECK((rops[i].ov.hEvent = WSACreateEvent()) != WSA_INVALID_EVENT);
+        }
+    }
+    struct stream g, chk;
+    stream_init(&g, seed, 1);
+    stream_init(&chk, seed, 1);
+    uint64_t rs = xs_seed(seed, 2), rr = xs_seed(seed, 3);
+    long s_posted = 0, s_done = 0, r_posted = 0, r_done = 0, at_once = 0, waits = 0;
+    size_t posted_bytes = 0, sent = 0, got = 0;
+    int shut = 0, eof = 0;
+    double t0 = t_now(), last_progress = t0;
+    for (;;) {
+        /* keep DEPTH sends and DEPTH receives outstanding, in posting order */
+        while (s_posted - s_done < DEPTH && posted_bytes < total) {
+            struct op *op = &sops[s_posted % DEPTH];
+            op->len = rand_size(&rs, CHUNK_MAX);
+            if (op->len > total - posted_bytes) op->len = (DWORD)(total - posted_bytes);
+            stream_fill(&g, op->buf, op->len);
+            posted_bytes += op->len;
+            post(c, op, 1, __LINE__);
+            at_once += op->at_once;
+            s_posted++;
+        }
+        while (r_posted - r_done < DEPTH && (got < total ? 1 : (!eof && r_posted == r_done))) {
+            struct op *op = &rops[r_posted % DEPTH];
+            op->len = rand_size(&rr, CHUNK_MAX);
+            post(s, op, 0, __LINE__);
+            at_once += op->at_once;
+            r_posted++;
+        }
+        if (s_done == s_posted && r_done == r_posted && eof) break;
+
+        /* wait: alertable sleep (routines) or the two oldest ops' events */
+        if (!use_events) {
+            DWORD w = SleepEx(1000, TRUE);
+            if (w != 0 && w != WAIT_IO_COMPLETION) harness_fail(__FILE__, __LINE__, "SleepEx returned %u", (unsigned)w);
+        } else {
+            WSAEVENT h[2];
+            DWORD nh = 0;
+            if (s_done < s_posted) h[nh++] = sops[s_done % DEPTH].ov.hEvent;
+            if (r_done < r_posted) h[nh++] = rops[r_done % DEPTH].ov.hEvent;
+            DWORD w = WSAWaitForMultipleEvents(nh, h, FALSE, 1000, FALSE);
+            if (w != WSA_WAIT_TIMEOUT && w >= WSA_WAIT_EVENT_0 + nh)
+                harness_fail(__FILE__, __LINE__, "WSAWaitForMultipleEvents returned %u, error %d", (unsigned)w, WSAGetLastError());
+        }
+        waits++;
+        int progress = 0;
+        /* sends complete in posting order, each with all its bytes */
+        while (s_done < s_posted) {
+            struct op *op = &sops[s_done % DEPTH];
+            if (!completed(c, op, 0, "send", s_done)) break;
+            if (op->cb != op->len)
+                harness_fail(__FILE__, __LINE__, "send %ld completed with %u of %u bytes", s_done, (unsigned)op->cb, (unsigned)op->len);
+            sent += op->cb;
+            s_done++;
+            progress = 1;
+        }
+        if (!shut && sent == total) {
+            CHECK_OK(WSPShutdown(c, SD_SEND, lpErrno));
+            shut = 1;
+        }
+        /* receives: buffers filled in posting order; 0 bytes only at the end */
+        while (r_done < r_posted) {
+            struct op *op = &rops[r_done % DEPTH];
+            /* fWait TRUE where it cannot deadlock: bytes posted for sending
+             * and not yet received, or the end of the stream, reach the
+             * oldest receive first. (A send waited on may need receives
+             * this thread has yet to post: never waited on.) */
+            int wait = use_events && r_done % 5 == 2 && (posted_bytes > got || shut);
+            if (!completed(s, op, wait, "receive", r_done)) break;
+            if (op->cb == 0) {
+                if (got != total) harness_fail(__FILE__, __LINE__, "receive %ld: end of stream after %zu of %zu bytes", r_done, got, total);
+                eof = 1;
+            } else {
+                if (eof) harness_fail(__FILE__, __LINE__, "receive %ld: %u bytes after the end of stream", r_done, (unsigned)op->cb);
+                if (got + op->cb > total) harness_fail(__FILE__, __LINE__, "%zu bytes received, only %zu sent", got + op->cb, total);
+                STREAM_CHECK(&chk, op->buf, op->cb, "overlapped receive");
+                got += op->cb;
+            }
+            r_done++;
+            progress = 1;
+        }
+        if (progress) last_progress = t_now();
+        else if (t_now() - last_progress > 10)
+            harness_fail(__FILE__, __LINE__, "no completion for 10 s: sends %ld/%ld done, receives %ld/%ld done, %zu sent, %zu received",
+                         s_done, s_posted, r_done, r_posted, sent, got);
+    }
+    double dt = t_now() - t0;
+    CHECK_EQ(sent, total);
+    CHECK_EQ(got, total);
+    CHECK(eof);
+    fprintf(stderr, "    %zu bytes in %.2f s (%.0f MB/s), %ld sends, %ld receives (%ld completed at once), %ld waits\n",
+            got, dt, got / dt / 1e6, s_posted, r_posted, at_once, waits);
+    /* no routine may run twice or late */
+    if (!use_events) {
+        CHECK_EQ(SleepEx(0, TRUE), 0);
+        for (int i = 0; i < DEPTH; i++) {
+            if (sops[i].calls > 1 || rops[i].calls > 1) harness_fail(__FILE__, __LINE__, "a routine ran again after its completion was handled");
+        }
+    }
+    CHECK_OK(WSPCloseSocket(c, lpErrno));
+    CHECK_OK(WSPCloseSocket(s, lpErrno));
+    for (int i = 0; i < DEPTH; i++) {
+        free(sops[i].buf);
+        free(rops[i].buf);
+        if (use_events) {
+            CHECK(WSACloseEvent(sops[i].ov.hEvent));
+            CHECK(WSACloseEvent(rops[i].ov.hEvent));
+        }
+    }
+    t_cleanup();
+    CHECK_FDS_BACK(fds0);
+}
+
+TEST_T(transfer_overlapped_routines, 100) { overlapped_transfer("transfer_overlapped_routines", 0); }
+
+TEST_T(transfer_overlapped_events, 100) { overlapped_transfer("transfer_overlapped_events", 1); }
