@@ -1,21 +1,29 @@
 /* Soak and integrity runs (issue 9): real loopback TCP through the SPI only.
- *  - echo_soak: 8 client threads x 200 echo connections (random sizes 1 B ..
- *    64 KiB, every reply checked byte-exact; 1 in 8 connections reset by the
- *    client: SO_LINGER {1, 0} + WSPCloseSocket, before, during or after the
- *    reply) against one WSPEventSelect-driven server thread, which must see
- *    exactly one graceful close per graceful client and one reset per reset
- *    client, and no error but the reset / abort codes.
+ *  - echo_soak_eventselect / echo_soak_select: 8 client threads x 200 echo
+ *    connections each (random sizes 1 B .. 64 KiB, every reply checked
+ *    byte-exact). 1 in 8 connections ends abruptly: SO_LINGER {1, 0} +
+ *    WSPCloseSocket before, during or after the reply, or a plain
+ *    WSPCloseSocket with the reply unread. The server is one thread in the
+ *    process, driven by WSPEventSelect + WSAWaitForMultipleEvents (one event
+ *    per socket) or by WSPSelect on non-blocking sockets. It must see one
+ *    graceful close per graceful client, a reset for every client that reset
+ *    after (part of) its reply, no error but WSAECONNRESET / WSAECONNABORTED /
+ *    WSAENETRESET, and no lost event (a 10 s stall fails).
  *  - transfer_blocking / transfer_select / transfer_overlapped_routines /
  *    transfer_overlapped_events: SOAK_MIB MiB (64 by default) in random
- *    chunks, byte-exact, with blocking sockets, WSPSelect-driven non-blocking
- *    sockets, overlapped I/O with completion routines run in SleepEx, and
- *    overlapped I/O with event objects and WSAGetOverlappedResult.
+ *    chunks of 1 B .. 256 KiB and random receive sizes, byte-exact, with
+ *    blocking sockets (a sender thread), non-blocking sockets driven by
+ *    WSPSelect (both ends in one loop), overlapped I/O with completion
+ *    routines run in SleepEx(..., TRUE), and overlapped I/O with event
+ *    objects, WSAWaitForMultipleEvents and WSAGetOverlappedResult; 8 sends
+ *    and 8 receives outstanding, checked in posting order.
  * Every test counts the process's descriptors before WSPStartup and after
  * WSPCleanup: equal. Data comes from seeded xorshift streams that the
  * receiver regenerates; the seed is printed and can be forced with
- * SOAK_SEED=<number>; SOAK_MIB=<n> changes the transfer size at run time.
+ * SOAK_SEED=<number>; SOAK_MIB=<n> changes the transfer size at run time
+ * (the whole file runs in a few seconds at 64 MiB).
  * Draft §3.1.2.10 - §3.1.2.13 (WSPRecv, WSPSend), §3.1.2.18 (WSPEventSelect),
- * WSPSelect; RULINGS §4, §6, §7, §8, §9. */
+ * WSPSelect, WSPAccept; RULINGS §4, §6, §7, §8, §9. */
 #include "harness.h"
 #include <stdint.h>
 #include <time.h>
@@ -226,6 +234,7 @@ static struct {
     /* server counts (server thread only; read after join) */
     int graceful, resets, accepted, max_open;
     int bad_errors, first_bad, first_bad_where;
+    int n_connreset, n_connaborted, n_netreset;     /* reset codes the server saw */
     long long echoed;
     /* client counts (atomic) */
     int c_graceful, c_reset, c_early, c_unread;
@@ -234,6 +243,16 @@ static struct {
 
 static void server_bad(int code, int where) {
     if (E.bad_errors++ == 0) { E.first_bad = code; E.first_bad_where = where; }
+}
+
+/* An error on a server connection: a reset / abort code marks the
+ * connection reset; any other code is a failure. */
+static void server_error(struct conn *c, int code, int where) {
+    if (code == WSAECONNRESET) E.n_connreset++;
+    else if (code == WSAECONNABORTED) E.n_connaborted++;
+    else if (code == WSAENETRESET) E.n_netreset++;
+    else { server_bad(code, where); return; }
+    if (c) c->reset = 1;
 }
 
 /* Echo as far as possible without blocking: send what is left, then read
@@ -245,7 +264,7 @@ static int pump(struct conn *c) {
             DWORD n = 0;
             if (WSPSend(c->s, c->buf + c->sent, c->have - c->sent, &n, 0, NULL, NULL, &err) != 0) {
                 if (err == WSAEWOULDBLOCK) return 0;
-                if (is_reset_code(err)) c->reset = 1; else server_bad(err, 1);
+                server_error(c, err, 1);
                 return 1;
             }
             if (n == 0 || n > c->have - c->sent) { server_bad(-1000 - (int)n, 2); return 1; }
@@ -258,7 +277,7 @@ static int pump(struct conn *c) {
         int flags = 0;
         if (WSPRecv(c->s, c->buf, sizeof c->buf, &n, &flags, NULL, NULL, &err) != 0) {
             if (err == WSAEWOULDBLOCK) return 0;
-            if (is_reset_code(err)) c->reset = 1; else server_bad(err, 3);
+            server_error(c, err, 3);
             return 1;
         }
         if (n == 0) return 1;           /* graceful close (after all data) */
@@ -290,15 +309,18 @@ static void *echo_server(void *unused) {
     WSAEVENT lev = WSACreateEvent();
     CHECK(lev != WSA_INVALID_EVENT);
     CHECK_OK(WSPEventSelect(E.listener, lev, FD_ACCEPT, lpErrno));
+    double stop_at = 0;     /* once stopped: the time; runs on until its connections end */
     for (;;) {
+        if (stop_at == 0 && WSAWaitForMultipleEvents(1, &E.stop, FALSE, 0, FALSE) == WSA_WAIT_EVENT_0) stop_at = t_now();
+        if (stop_at != 0 && (n == 0 || t_now() - stop_at > 5)) break;
         WSAEVENT h[2 + MAX_SERVED];
         DWORD nh = 0;
-        h[nh++] = E.stop;
+        if (stop_at == 0) h[nh++] = E.stop;
         if (n < MAX_SERVED) h[nh++] = lev;     /* full: accept later */
         for (int i = 0; i < n; i++) h[nh++] = conns[i]->ev;
-        DWORD r = WSAWaitForMultipleEvents(nh, h, FALSE, 10000, FALSE);
+        DWORD r = WSAWaitForMultipleEvents(nh, h, FALSE, stop_at != 0 ? 500 : 10000, FALSE);
         if (r == WSA_WAIT_TIMEOUT) {
-            if (n == 0) continue;
+            if (n == 0 || stop_at != 0) continue;
             fprintf(stderr, "    server: no event for 10 s with %d connections open:\n", n);
             for (int i = 0; i < n; i++) {
                 fd_set rs, ws;
@@ -314,7 +336,6 @@ static void *echo_server(void *unused) {
         }
         if (r == WSA_WAIT_FAILED || r >= WSA_WAIT_EVENT_0 + nh)
             harness_fail(__FILE__, __LINE__, "WSAWaitForMultipleEvents returned %u, error %d", (unsigned)r, WSAGetLastError());
-        if (WSAWaitForMultipleEvents(1, &E.stop, FALSE, 0, FALSE) == WSA_WAIT_EVENT_0) break;
 
         WSANETWORKEVENT ne[FD_MAX_EVENTS];
         if (n < MAX_SERVED && (enum_events(E.listener, lev, ne) & FD_ACCEPT)) {
@@ -324,7 +345,7 @@ static void *echo_server(void *unused) {
                 SOCKET s = WSPAccept(E.listener, NULL, NULL, NULL, 0, &err);
                 if (s == INVALID_SOCKET) {
                     if (err == WSAEWOULDBLOCK) break;
-                    if (is_reset_code(err)) { E.resets++; continue; }   /* reset while queued */
+                    if (is_reset_code(err)) { server_error(NULL, err, 9); E.resets++; continue; }   /* reset while queued */
                     server_bad(err, 9);
                     break;
                 }
@@ -348,7 +369,7 @@ static void *echo_server(void *unused) {
             if (!m) continue;
             for (int b = 0; b < FD_MAX_EVENTS; b++) {
                 if (!(m & (1 << b)) || ne[b].ErrorCode == 0) continue;
-                if (b == FD_CLOSE_BIT && is_reset_code(ne[b].ErrorCode)) c->reset = 1;
+                if (b == FD_CLOSE_BIT) server_error(c, ne[b].ErrorCode, 100 + b);
                 else server_bad(ne[b].ErrorCode, 100 + b);
             }
             if (pump(c)) {
@@ -358,7 +379,7 @@ static void *echo_server(void *unused) {
         }
     }
     /* the clients are done: every connection must have ended */
-    if (n != 0) harness_fail(__FILE__, __LINE__, "%d connections still open on the server after all clients finished", n);
+    if (n != 0) harness_fail(__FILE__, __LINE__, "%d connections still open on the server 5 s after all clients finished", n);
     CHECK(WSACloseEvent(lev));
     return NULL;
 }
@@ -445,6 +466,8 @@ static void echo_soak(const char *name, void *(*server)(void *)) {
             "clients, at most %d open on the server; it saw %d graceful closes, %d resets, %d never accepted\n",
             CLIENTS * CONNS_PER_CLIENT, E.c_reset, E.c_unread, t_clients, E.c_bytes, E.max_open, E.graceful, E.resets,
             CLIENTS * CONNS_PER_CLIENT - E.graceful - E.resets);
+    fprintf(stderr, "    server errors: WSAECONNRESET %d, WSAECONNABORTED %d, WSAENETRESET %d, other %d\n",
+            E.n_connreset, E.n_connaborted, E.n_netreset, E.bad_errors);
 
     if (E.bad_errors)
         harness_fail(__FILE__, __LINE__, "%d unexpected server-side errors, first %d (at site %d)", E.bad_errors, E.first_bad, E.first_bad_where);
@@ -481,7 +504,10 @@ static void *select_server(void *unused) {
     int n = 0;
     set_nonblocking(E.listener);
     double last_activity = t_now();
-    while (!__atomic_load_n(&E.stop_flag, __ATOMIC_SEQ_CST)) {
+    double stop_at = 0;     /* once stopped: the time; runs on until its connections end */
+    for (;;) {
+        if (stop_at == 0 && __atomic_load_n(&E.stop_flag, __ATOMIC_SEQ_CST)) stop_at = t_now();
+        if (stop_at != 0 && (n == 0 || t_now() - stop_at > 5)) break;
         fd_set rd, wr;
         FD_ZERO(&rd);
         FD_ZERO(&wr);
@@ -507,7 +533,7 @@ static void *select_server(void *unused) {
                 SOCKET s = WSPAccept(E.listener, NULL, NULL, NULL, 0, &err);
                 if (s == INVALID_SOCKET) {
                     if (err == WSAEWOULDBLOCK) break;
-                    if (is_reset_code(err)) { E.resets++; continue; }
+                    if (is_reset_code(err)) { server_error(NULL, err, 20); E.resets++; continue; }
                     server_bad(err, 20);
                     break;
                 }
@@ -533,7 +559,7 @@ static void *select_server(void *unused) {
             }
         }
     }
-    if (n != 0) harness_fail(__FILE__, __LINE__, "%d connections still open on the server after all clients finished", n);
+    if (n != 0) harness_fail(__FILE__, __LINE__, "%d connections still open on the server 5 s after all clients finished", n);
     return NULL;
 }
 
