@@ -209,6 +209,25 @@ static void small_buffers(SOCKET c, SOCKET s) {
     t_set_int_opt(s, SOL_SOCKET, SO_RCVBUF, SMALL_BUF);
 }
 
+/* With every socket closed but before WSPCleanup (which would close any
+ * socket the library lost track of): at most PROVIDER_FDS more descriptors
+ * than before WSPStartup, the provider's own (its engine's poller ...).
+ * Catches a descriptor kept per connection. */
+#define PROVIDER_FDS 4
+#define CHECK_FDS_OPEN(before) check_fds_open(__LINE__, (before))
+static void check_fds_open(int line, int before) {
+    double end = t_now() + 2.0;
+    int now;
+    while ((now = t_count_fds()) > before + PROVIDER_FDS && t_now() < end) t_sleep_ms(10);
+    if (getenv("SOAK_VERBOSE")) {
+        fprintf(stderr, "    %d descriptors before WSPStartup, %d with every socket closed\n", before, now);
+        fflush(stderr);
+        if (system("ls -l /proc/$PPID/fd | sed -n 's/.*[0-9] \\([0-9]* -> .*\\)/      \\1/p' >&2")) {}
+    }
+    if (now > before + PROVIDER_FDS)
+        harness_fail(__FILE__, line, "%d descriptors before WSPStartup, %d with every socket closed (before WSPCleanup)", before, now);
+}
+
 static int is_reset_code(int e) {
     return e == WSAECONNRESET || e == WSAECONNABORTED || e == WSAENETRESET;
 }
@@ -489,6 +508,7 @@ static void echo_soak(const char *name, void *(*server)(void *)) {
 
     CHECK_OK(WSPCloseSocket(E.listener, lpErrno));
     CHECK(WSACloseEvent(E.stop));
+    CHECK_FDS_OPEN(fds0);
     t_cleanup();
     CHECK_FDS_BACK(fds0);
 }
@@ -638,6 +658,7 @@ TEST_T(transfer_blocking, 100) {
     free(buf);
     CHECK_OK(WSPCloseSocket(c, lpErrno));
     CHECK_OK(WSPCloseSocket(s, lpErrno));
+    CHECK_FDS_OPEN(fds0);
     t_cleanup();
     CHECK_FDS_BACK(fds0);
 }
@@ -735,6 +756,7 @@ TEST_T(transfer_select, 100) {
     free(ibuf);
     CHECK_OK(WSPCloseSocket(c, lpErrno));
     CHECK_OK(WSPCloseSocket(s, lpErrno));
+    CHECK_FDS_OPEN(fds0);
     t_cleanup();
     CHECK_FDS_BACK(fds0);
 }
@@ -964,6 +986,7 @@ static void overlapped_transfer(const char *name, int use_events) {
             CHECK(WSACloseEvent(rops[i].ov.hEvent));
         }
     }
+    CHECK_FDS_OPEN(fds0);
     t_cleanup();
     CHECK_FDS_BACK(fds0);
 }
