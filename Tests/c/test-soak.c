@@ -15,8 +15,10 @@
  *    blocking sockets (a sender thread), non-blocking sockets driven by
  *    WSPSelect (both ends in one loop), overlapped I/O with completion
  *    routines run in SleepEx(..., TRUE), and overlapped I/O with event
- *    objects, WSAWaitForMultipleEvents and WSAGetOverlappedResult; 8 sends
- *    and 8 receives outstanding, checked in posting order.
+ *    objects, WSAWaitForMultipleEvents and WSAGetOverlappedResult. The
+ *    overlapped ones run full duplex (SOAK_MIB each way at once, one thread)
+ *    with 8 sends and 8 receives outstanding per direction, checked in
+ *    posting order, each direction ending with WSPShutdown(SD_SEND).
  * Every test counts the process's descriptors before WSPStartup and after
  * WSPCleanup: equal. Data comes from seeded xorshift streams that the
  * receiver regenerates; the seed is printed and can be forced with
@@ -778,7 +780,6 @@ struct op {
     int other_thread, bad_context, bad_internal;
 };
 
-static struct op sops[DEPTH], rops[DEPTH];
 static DWORD g_main_tid;
 static int g_use_events;            /* 2d: events, no routines */
 
@@ -859,6 +860,137 @@ static int completed(SOCKET sock, struct op *op, int wait, const char *what, lon
     return 1;
 }
 
+/* One direction of the full-duplex overlapped transfer: tx sends the
+ * stream, rx receives it; DEPTH sends and DEPTH receives outstanding. */
+struct dir {
+    const char *name;
+    SOCKET tx, rx;
+    struct op sops[DEPTH], rops[DEPTH];
+    struct stream g, chk;
+    uint64_t rs, rr;
+    long s_posted, s_done, r_posted, r_done, at_once;
+    size_t total, posted_bytes, sent, got;
+    int shut, eof;
+};
+
+static void dir_init(struct dir *d, const char *name, SOCKET tx, SOCKET rx, uint64_t seed, uint64_t tag, size_t total) {
+    memset(d, 0, sizeof *d);
+    d->name = name;
+    d->tx = tx;
+    d->rx = rx;
+    d->total = total;
+    stream_init(&d->g, seed, tag);
+    stream_init(&d->chk, seed, tag);
+    d->rs = xs_seed(seed, tag + 1);
+    d->rr = xs_seed(seed, tag + 2);
+    for (int i = 0; i < DEPTH; i++) {
+        d->sops[i].buf = malloc(CHUNK_MAX);
+        d->rops[i].buf = malloc(CHUNK_MAX);
+        CHECK(d->sops[i].buf && d->rops[i].buf);
+        if (g_use_events) {
+            CHECK((d->sops[i].ov.hEvent = WSACreateEvent()) != WSA_INVALID_EVENT);
+            CHECK((d->rops[i].ov.hEvent = WSACreateEvent()) != WSA_INVALID_EVENT);
+        }
+    }
+}
+
+static void dir_free(struct dir *d) {
+    for (int i = 0; i < DEPTH; i++) {
+        /* no routine may run twice or late */
+        if (d->sops[i].calls > 1 || d->rops[i].calls > 1)
+            harness_fail(__FILE__, __LINE__, "%s: a routine ran again after its completion was handled", d->name);
+        free(d->sops[i].buf);
+        free(d->rops[i].buf);
+        if (g_use_events) {
+            CHECK(WSACloseEvent(d->sops[i].ov.hEvent));
+            CHECK(WSACloseEvent(d->rops[i].ov.hEvent));
+        }
+    }
+}
+
+/* Keeps DEPTH sends and DEPTH receives outstanding, in posting order (and
+ * one receive for the end of the stream). */
+static void dir_post(struct dir *d) {
+    while (d->s_posted - d->s_done < DEPTH && d->posted_bytes < d->total) {
+        struct op *op = &d->sops[d->s_posted % DEPTH];
+        op->len = rand_size(&d->rs, CHUNK_MAX);
+        if (op->len > d->total - d->posted_bytes) op->len = (DWORD)(d->total - d->posted_bytes);
+        stream_fill(&d->g, op->buf, op->len);
+        d->posted_bytes += op->len;
+        post(d->tx, op, 1, __LINE__);
+        d->at_once += op->at_once;
+        d->s_posted++;
+    }
+    while (d->r_posted - d->r_done < DEPTH && (d->got < d->total || (!d->eof && d->r_posted == d->r_done))) {
+        struct op *op = &d->rops[d->r_posted % DEPTH];
+        op->len = rand_size(&d->rr, CHUNK_MAX);
+        post(d->rx, op, 0, __LINE__);
+        d->at_once += op->at_once;
+        d->r_posted++;
+    }
+}
+
+static int dir_done(const struct dir *d) {
+    return d->s_done == d->s_posted && d->r_done == d->r_posted && d->eof;
+}
+
+/* The oldest outstanding ops' events (event mode). */
+static void dir_heads(const struct dir *d, WSAEVENT *h, DWORD *nh) {
+    if (d->s_done < d->s_posted) h[(*nh)++] = d->sops[d->s_done % DEPTH].ov.hEvent;
+    if (d->r_done < d->r_posted) h[(*nh)++] = d->rops[d->r_done % DEPTH].ov.hEvent;
+}
+
+/* Takes the completed ops in posting order; 1 if any. */
+static int dir_process(struct dir *d) {
+    int progress = 0;
+    char what[64];
+    /* sends complete in posting order, each with all its bytes */
+    snprintf(what, sizeof what, "%s send", d->name);
+    while (d->s_done < d->s_posted) {
+        struct op *op = &d->sops[d->s_done % DEPTH];
+        if (!completed(d->tx, op, 0, what, d->s_done)) break;
+        if (op->cb != op->len)
+            harness_fail(__FILE__, __LINE__, "%s %ld completed with %u of %u bytes", what, d->s_done, (unsigned)op->cb, (unsigned)op->len);
+        d->sent += op->cb;
+        d->s_done++;
+        progress = 1;
+    }
+    if (!d->shut && d->sent == d->total) {
+        CHECK_OK(WSPShutdown(d->tx, SD_SEND, lpErrno));
+        d->shut = 1;
+    }
+    /* receives: buffers filled in posting order; 0 bytes only at the end */
+    snprintf(what, sizeof what, "%s receive", d->name);
+    while (d->r_done < d->r_posted) {
+        struct op *op = &d->rops[d->r_done % DEPTH];
+        /* fWait TRUE where it cannot deadlock: bytes posted for sending
+         * and not yet received, or the end of the stream, reach the
+         * oldest receive first. (A send waited on may need receives this
+         * thread has yet to post: never waited on.) */
+        int wait = g_use_events && d->r_done % 5 == 2 && (d->posted_bytes > d->got || d->shut);
+        if (!completed(d->rx, op, wait, what, d->r_done)) break;
+        if (op->cb == 0) {
+            if (d->got != d->total)
+                harness_fail(__FILE__, __LINE__, "%s %ld: end of stream after %zu of %zu bytes", what, d->r_done, d->got, d->total);
+            d->eof = 1;
+        } else {
+            if (d->eof) harness_fail(__FILE__, __LINE__, "%s %ld: %u bytes after the end of stream", what, d->r_done, (unsigned)op->cb);
+            if (d->got + op->cb > d->total)
+                harness_fail(__FILE__, __LINE__, "%s: %zu bytes received, only %zu sent", what, d->got + op->cb, d->total);
+            STREAM_CHECK(&d->chk, op->buf, op->cb, what);
+            d->got += op->cb;
+        }
+        d->r_done++;
+        progress = 1;
+    }
+    return progress;
+}
+
+/* Full duplex: the client and the server each send SOAK_MIB MiB to the
+ * other at the same time, on one thread; each side shuts its sending
+ * direction down when its sends are done (the other keeps flowing). */
+static struct dir D[2];
+
 static void overlapped_transfer(const char *name, int use_events) {
     uint64_t seed = test_seed(name);
     size_t total = soak_bytes();
@@ -869,123 +1001,53 @@ static void overlapped_transfer(const char *name, int use_events) {
     SOCKET c, s;
     ov_pair(&c, &s);
     small_buffers(c, s);
-    for (int i = 0; i < DEPTH; i++) {
-        sops[i].buf = malloc(CHUNK_MAX);
-        rops[i].buf = malloc(CHUNK_MAX);
-        CHECK(sops[i].buf && rops[i].buf);
-        sops[i].ov.hEvent = rops[i].ov.hEvent = NULL;
-        if (use_events) {
-            CHECK((sops[i].ov.hEvent = WSACreateEvent()) != WSA_INVALID_EVENT);
-            CHECK((rops[i].ov.hEvent = WSACreateEvent()) != WSA_INVALID_EVENT);
-        }
-    }
-    struct stream g, chk;
-    stream_init(&g, seed, 1);
-    stream_init(&chk, seed, 1);
-    uint64_t rs = xs_seed(seed, 2), rr = xs_seed(seed, 3);
-    long s_posted = 0, s_done = 0, r_posted = 0, r_done = 0, at_once = 0, waits = 0;
-    size_t posted_bytes = 0, sent = 0, got = 0;
-    int shut = 0, eof = 0;
+    small_buffers(s, c);
+    dir_init(&D[0], "client->server", c, s, seed, 10, total);
+    dir_init(&D[1], "server->client", s, c, seed, 20, total);
+    long waits = 0;
     double t0 = t_now(), last_progress = t0;
     for (;;) {
-        /* keep DEPTH sends and DEPTH receives outstanding, in posting order */
-        while (s_posted - s_done < DEPTH && posted_bytes < total) {
-            struct op *op = &sops[s_posted % DEPTH];
-            op->len = rand_size(&rs, CHUNK_MAX);
-            if (op->len > total - posted_bytes) op->len = (DWORD)(total - posted_bytes);
-            stream_fill(&g, op->buf, op->len);
-            posted_bytes += op->len;
-            post(c, op, 1, __LINE__);
-            at_once += op->at_once;
-            s_posted++;
-        }
-        while (r_posted - r_done < DEPTH && (got < total ? 1 : (!eof && r_posted == r_done))) {
-            struct op *op = &rops[r_posted % DEPTH];
-            op->len = rand_size(&rr, CHUNK_MAX);
-            post(s, op, 0, __LINE__);
-            at_once += op->at_once;
-            r_posted++;
-        }
-        if (s_done == s_posted && r_done == r_posted && eof) break;
-
-        /* wait: alertable sleep (routines) or the two oldest ops' events */
+        dir_post(&D[0]);
+        dir_post(&D[1]);
+        if (dir_done(&D[0]) && dir_done(&D[1])) break;
+        /* wait: alertable sleep (routines) or the oldest ops' events */
         if (!use_events) {
             DWORD w = SleepEx(1000, TRUE);
             if (w != 0 && w != WAIT_IO_COMPLETION) harness_fail(__FILE__, __LINE__, "SleepEx returned %u", (unsigned)w);
         } else {
-            WSAEVENT h[2];
+            WSAEVENT h[4];
             DWORD nh = 0;
-            if (s_done < s_posted) h[nh++] = sops[s_done % DEPTH].ov.hEvent;
-            if (r_done < r_posted) h[nh++] = rops[r_done % DEPTH].ov.hEvent;
+            dir_heads(&D[0], h, &nh);
+            dir_heads(&D[1], h, &nh);
             DWORD w = WSAWaitForMultipleEvents(nh, h, FALSE, 1000, FALSE);
             if (w != WSA_WAIT_TIMEOUT && w >= WSA_WAIT_EVENT_0 + nh)
                 harness_fail(__FILE__, __LINE__, "WSAWaitForMultipleEvents returned %u, error %d", (unsigned)w, WSAGetLastError());
         }
         waits++;
-        int progress = 0;
-        /* sends complete in posting order, each with all its bytes */
-        while (s_done < s_posted) {
-            struct op *op = &sops[s_done % DEPTH];
-            if (!completed(c, op, 0, "send", s_done)) break;
-            if (op->cb != op->len)
-                harness_fail(__FILE__, __LINE__, "send %ld completed with %u of %u bytes", s_done, (unsigned)op->cb, (unsigned)op->len);
-            sent += op->cb;
-            s_done++;
-            progress = 1;
-        }
-        if (!shut && sent == total) {
-            CHECK_OK(WSPShutdown(c, SD_SEND, lpErrno));
-            shut = 1;
-        }
-        /* receives: buffers filled in posting order; 0 bytes only at the end */
-        while (r_done < r_posted) {
-            struct op *op = &rops[r_done % DEPTH];
-            /* fWait TRUE where it cannot deadlock: bytes posted for sending
-             * and not yet received, or the end of the stream, reach the
-             * oldest receive first. (A send waited on may need receives
-             * this thread has yet to post: never waited on.) */
-            int wait = use_events && r_done % 5 == 2 && (posted_bytes > got || shut);
-            if (!completed(s, op, wait, "receive", r_done)) break;
-            if (op->cb == 0) {
-                if (got != total) harness_fail(__FILE__, __LINE__, "receive %ld: end of stream after %zu of %zu bytes", r_done, got, total);
-                eof = 1;
-            } else {
-                if (eof) harness_fail(__FILE__, __LINE__, "receive %ld: %u bytes after the end of stream", r_done, (unsigned)op->cb);
-                if (got + op->cb > total) harness_fail(__FILE__, __LINE__, "%zu bytes received, only %zu sent", got + op->cb, total);
-                STREAM_CHECK(&chk, op->buf, op->cb, "overlapped receive");
-                got += op->cb;
-            }
-            r_done++;
-            progress = 1;
-        }
+        int progress = dir_process(&D[0]);
+        progress |= dir_process(&D[1]);
         if (progress) last_progress = t_now();
-        else if (t_now() - last_progress > 10)
-            harness_fail(__FILE__, __LINE__, "no completion for 10 s: sends %ld/%ld done, receives %ld/%ld done, %zu sent, %zu received",
-                         s_done, s_posted, r_done, r_posted, sent, got);
+        else if (t_now() - last_progress > 10) {
+            for (int k = 0; k < 2; k++)
+                fprintf(stderr, "    %s: sends %ld/%ld done, receives %ld/%ld done, %zu sent, %zu received\n", D[k].name,
+                        D[k].s_done, D[k].s_posted, D[k].r_done, D[k].r_posted, D[k].sent, D[k].got);
+            harness_fail(__FILE__, __LINE__, "no completion for 10 s");
+        }
     }
     double dt = t_now() - t0;
-    CHECK_EQ(sent, total);
-    CHECK_EQ(got, total);
-    CHECK(eof);
-    fprintf(stderr, "    %zu bytes in %.2f s (%.0f MB/s), %ld sends, %ld receives (%ld completed at once), %ld waits\n",
-            got, dt, got / dt / 1e6, s_posted, r_posted, at_once, waits);
-    /* no routine may run twice or late */
-    if (!use_events) {
-        CHECK_EQ(SleepEx(0, TRUE), 0);
-        for (int i = 0; i < DEPTH; i++) {
-            if (sops[i].calls > 1 || rops[i].calls > 1) harness_fail(__FILE__, __LINE__, "a routine ran again after its completion was handled");
-        }
+    for (int k = 0; k < 2; k++) {
+        CHECK_EQ(D[k].sent, total);
+        CHECK_EQ(D[k].got, total);
+        CHECK(D[k].eof);
+        fprintf(stderr, "    %s: %zu bytes in %.2f s, %ld sends, %ld receives (%ld of them completed at once)\n",
+                D[k].name, D[k].got, dt, D[k].s_posted, D[k].r_posted, D[k].at_once);
     }
+    fprintf(stderr, "    %.0f MB/s both ways, %ld waits\n", 2.0 * total / dt / 1e6, waits);
+    if (!use_events) CHECK_EQ(SleepEx(0, TRUE), 0);     /* nothing left to run */
     CHECK_OK(WSPCloseSocket(c, lpErrno));
     CHECK_OK(WSPCloseSocket(s, lpErrno));
-    for (int i = 0; i < DEPTH; i++) {
-        free(sops[i].buf);
-        free(rops[i].buf);
-        if (use_events) {
-            CHECK(WSACloseEvent(sops[i].ov.hEvent));
-            CHECK(WSACloseEvent(rops[i].ov.hEvent));
-        }
-    }
+    dir_free(&D[0]);
+    dir_free(&D[1]);
     CHECK_FDS_OPEN(fds0);
     t_cleanup();
     CHECK_FDS_BACK(fds0);
