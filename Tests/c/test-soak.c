@@ -242,10 +242,19 @@ enum { CLIENTS = 8, CONNS_PER_CLIENT = 200, MAX_SERVED = 60 };
 struct conn {
     SOCKET s;
     WSAEVENT ev;
+    u_short port;                   /* the client's port (host order) */
+    long long echoed;
     int reset;                      /* a reset or abort was reported on it */
     DWORD have, sent;               /* echo buffer: bytes in it, bytes sent back */
     unsigned char buf[MSG_MAX];
 };
+
+/* Who saw what, to name the connection when the counts disagree. */
+#define NCONN (CLIENTS * CONNS_PER_CLIENT)
+struct seen { u_short port; short what; long long bytes; };
+static struct seen client_log[NCONN];           /* [client * CONNS_PER_CLIENT + i]: what = mode */
+static struct seen server_log[NCONN + 64];      /* in closing order: what = 0 graceful, 1 reset, 2 accept failed */
+static int n_server_log;
 
 static struct {
     SOCKET listener;
@@ -290,6 +299,7 @@ static int pump(struct conn *c) {
             }
             if (n == 0 || n > c->have - c->sent) { server_bad(-1000 - (int)n, 2); return 1; }
             c->sent += n;
+            c->echoed += n;
             E.echoed += n;
             continue;
         }
@@ -312,6 +322,7 @@ static void conn_close(struct conn *c) {
     if (WSPCloseSocket(c->s, &err) != 0) server_bad(err, 5);
     if (c->ev && !WSACloseEvent(c->ev)) server_bad(-3000, 6);
     if (c->reset) E.resets++; else E.graceful++;
+    if (n_server_log < NCONN + 64) server_log[n_server_log++] = (struct seen){ c->port, (short)c->reset, c->echoed };
     free(c);
 }
 
@@ -363,16 +374,25 @@ static void *echo_server(void *unused) {
             if (ne[FD_ACCEPT_BIT].ErrorCode != 0) server_bad(ne[FD_ACCEPT_BIT].ErrorCode, 8);
             while (n < MAX_SERVED) {
                 int err = 0;
-                SOCKET s = WSPAccept(E.listener, NULL, NULL, NULL, 0, &err);
+                struct sockaddr_in peer;
+                int peer_len = sizeof peer;
+                SOCKET s = WSPAccept(E.listener, (struct sockaddr *)&peer, &peer_len, NULL, 0, &err);
                 if (s == INVALID_SOCKET) {
                     if (err == WSAEWOULDBLOCK) break;
-                    if (is_reset_code(err)) { server_error(NULL, err, 9); E.resets++; continue; }   /* reset while queued */
+                    if (is_reset_code(err)) {
+                        server_error(NULL, err, 9);
+                        E.resets++;
+                        if (n_server_log < NCONN + 64) server_log[n_server_log++] = (struct seen){ 0, 2, 0 };
+                        continue;
+                    }   /* reset while queued */
                     server_bad(err, 9);
                     break;
                 }
                 struct conn *c = malloc(sizeof *c);
                 CHECK(c != NULL);
                 c->s = s;
+                c->port = t_htons(peer.sin_port);
+                c->echoed = 0;
                 c->reset = 0;
                 c->have = c->sent = 0;
                 c->ev = WSACreateEvent();
@@ -426,6 +446,10 @@ static void *echo_client(void *p) {
         if (c == INVALID_SOCKET) client_fail(__LINE__, id, i, "WSPSocket", err);
         if (WSPConnect(c, (struct sockaddr *)&E.addr, sizeof E.addr, NULL, NULL, 0, NULL, NULL, &err) != 0)
             client_fail(__LINE__, id, i, "WSPConnect", err);
+        struct sockaddr_in me;
+        int me_len = sizeof me;
+        if (WSPGetSockName(c, (struct sockaddr *)&me, &me_len, &err) != 0) client_fail(__LINE__, id, i, "WSPGetSockName", err);
+        client_log[id * CONNS_PER_CLIENT + i] = (struct seen){ t_htons(me.sin_port), (short)mode, size };
         DWORD send_len = size, recv_len = size;
         if (mode == 1) { send_len = (DWORD)(xs_next(&r) % size); recv_len = 0; }   /* reset mid-request */
         if (mode == 2 || mode == 4) recv_len = (DWORD)(xs_next(&r) % size);       /* reset / close mid-reply */
@@ -453,6 +477,34 @@ static void *echo_client(void *p) {
     free(out);
     free(in);
     return NULL;
+}
+
+/* Connections by client port: the server's record of each (closing order)
+ * next to the clients' (mode 0 graceful, 1 reset before the reply, 2 reset
+ * during it, 3 reset after it, 4 closed with it unread). */
+static void dump_logs(void) {
+    static const char *how[] = { "graceful", "reset", "accept failed" };
+    fprintf(stderr, "    connections the server saw more or less than once, or as it should not:\n");
+    for (int k = 0; k < n_server_log; k++) {
+        int uses = 0, last_mode = -1;
+        for (int j = 0; j < NCONN; j++)
+            if (client_log[j].port == server_log[k].port) { uses++; last_mode = client_log[j].what; }
+        int dup = 0;
+        for (int m = 0; m < n_server_log; m++) if (m != k && server_log[m].port == server_log[k].port) dup++;
+        int odd = uses == 0 || dup + 1 > uses || (last_mode == 0 && server_log[k].what != 0) ||
+                  ((last_mode == 2 || last_mode == 3) && server_log[k].what != 1);
+        if (odd)
+            fprintf(stderr, "      server #%d: port %u %s after %lld bytes echoed; %d client connections used the port "
+                    "(last in mode %d), the server saw it %d times\n", k, server_log[k].port, how[server_log[k].what],
+                    server_log[k].bytes, uses, last_mode, dup + 1);
+    }
+    for (int j = 0; j < NCONN; j++) {
+        int n = 0;
+        for (int k = 0; k < n_server_log; k++) if (server_log[k].port == client_log[j].port) n++;
+        if (n == 0)
+            fprintf(stderr, "      client %d #%d: port %u, mode %d, %lld bytes: never seen by the server\n",
+                    j / CONNS_PER_CLIENT, j % CONNS_PER_CLIENT, client_log[j].port, client_log[j].what, client_log[j].bytes);
+    }
 }
 
 static void echo_soak(const char *name, void *(*server)(void *)) {
@@ -501,6 +553,9 @@ static void echo_soak(const char *name, void *(*server)(void *)) {
      * of a connection that finds it full, and the client's reset then
      * removes the half-open connection. Every other connection is seen. */
     int seen = E.graceful + E.resets, total = CLIENTS * CONNS_PER_CLIENT;
+    if (seen > total || seen < total - E.c_early || E.graceful < E.c_graceful ||
+        E.graceful > E.c_graceful + E.c_unread || E.resets < E.c_reset - E.c_early)
+        dump_logs();
     if (seen > total || seen < total - E.c_early || E.graceful < E.c_graceful ||
         E.graceful > E.c_graceful + E.c_unread || E.resets < E.c_reset - E.c_early)
         harness_fail(__FILE__, __LINE__, "the server saw %d graceful closes and %d resets; the clients closed %d gracefully, "
@@ -552,16 +607,25 @@ static void *select_server(void *unused) {
         last_activity = t_now();
         if (FD_ISSET(E.listener, &rd)) {
             while (n < MAX_SERVED) {
-                SOCKET s = WSPAccept(E.listener, NULL, NULL, NULL, 0, &err);
+                struct sockaddr_in peer;
+                int peer_len = sizeof peer;
+                SOCKET s = WSPAccept(E.listener, (struct sockaddr *)&peer, &peer_len, NULL, 0, &err);
                 if (s == INVALID_SOCKET) {
                     if (err == WSAEWOULDBLOCK) break;
-                    if (is_reset_code(err)) { server_error(NULL, err, 20); E.resets++; continue; }
+                    if (is_reset_code(err)) {
+                        server_error(NULL, err, 20);
+                        E.resets++;
+                        if (n_server_log < NCONN + 64) server_log[n_server_log++] = (struct seen){ 0, 2, 0 };
+                        continue;
+                    }
                     server_bad(err, 20);
                     break;
                 }
                 struct conn *c = malloc(sizeof *c);
                 CHECK(c != NULL);
                 c->s = s;
+                c->port = t_htons(peer.sin_port);
+                c->echoed = 0;
                 c->ev = NULL;
                 c->reset = 0;
                 c->have = c->sent = 0;
