@@ -570,7 +570,7 @@ static void echo_soak(const char *name, void *(*server)(void *)) {
     CHECK_FDS_BACK(fds0);
 }
 
-TEST_T(echo_soak_eventselect, 100) { echo_soak("echo_soak_eventselect", echo_server); }
+TEST_T(echo_soak_eventselect, 60) { echo_soak("echo_soak_eventselect", echo_server); }
 
 /* The same clients against a WSPSelect-driven server: non-blocking sockets,
  * read set (listener, connections with nothing to send back), write set
@@ -649,7 +649,7 @@ static void *select_server(void *unused) {
     return NULL;
 }
 
-TEST_T(echo_soak_select, 100) { echo_soak("echo_soak_select", select_server); }
+TEST_T(echo_soak_select, 60) { echo_soak("echo_soak_select", select_server); }
 
 /* ------------------------------------------------------------------------ */
 /* 2a. Blocking sockets                                                     */
@@ -681,7 +681,7 @@ static void *blocking_sender(void *p) {
     return NULL;
 }
 
-TEST_T(transfer_blocking, 100) {
+TEST_T(transfer_blocking, 60) {
     uint64_t seed = test_seed("transfer_blocking");
     size_t total = soak_bytes();
     int fds0 = t_count_fds();
@@ -732,7 +732,7 @@ TEST_T(transfer_blocking, 100) {
 /* ------------------------------------------------------------------------ */
 /* 2b. Non-blocking sockets driven by WSPSelect, both ends in one loop      */
 
-TEST_T(transfer_select, 100) {
+TEST_T(transfer_select, 60) {
     uint64_t seed = test_seed("transfer_select");
     size_t total = soak_bytes();
     int fds0 = t_count_fds();
@@ -1117,6 +1117,6 @@ static void overlapped_transfer(const char *name, int use_events) {
     CHECK_FDS_BACK(fds0);
 }
 
-TEST_T(transfer_overlapped_routines, 100) { overlapped_transfer("transfer_overlapped_routines", 0); }
+TEST_T(transfer_overlapped_routines, 60) { overlapped_transfer("transfer_overlapped_routines", 0); }
 
-TEST_T(transfer_overlapped_events, 100) { overlapped_transfer("transfer_overlapped_events", 1); }
+TEST_T(transfer_overlapped_events, 60) { overlapped_transfer("transfer_overlapped_events", 1); }
