@@ -675,8 +675,10 @@ static void *blocking_sender(void *p) {
         if (done != n) { a->err = -1; break; }
         a->sent += n;
     }
+    /* the end of the stream (also after a failure: the receiver stops, and
+     * the main thread reports a->err) */
     int err = 0;
-    if (!a->err && WSPShutdown(a->s, SD_SEND, &err) != 0) a->err = err;
+    if (WSPShutdown(a->s, SD_SEND, &err) != 0 && !a->err) a->err = err;
     free(buf);
     return NULL;
 }
@@ -810,7 +812,7 @@ TEST_T(transfer_select, 60) {
     double dt = t_now() - t0;
     CHECK_EQ(sent, total);
     CHECK_EQ(got, total);
-    /* drained: a receive now would block, and the end stays visible */
+    /* the end of the stream stays visible; the client, sent nothing, would block */
     DWORD n = 0xDEADBEEF;
     int flags = 0;
     CHECK_OK(WSPRecv(s, ibuf, 16, &n, &flags, NULL, NULL, lpErrno));
