@@ -843,17 +843,19 @@ struct op {
     int done;                       /* atomic: the routine ran (routine mode) */
     int calls;                      /* atomic: how often */
     DWORD err, cb;
-    int other_thread, bad_context, bad_internal;
+    int other_thread, bad_context, bad_internal, outside_wait;
 };
 
 static DWORD g_main_tid;
 static int g_use_events;            /* 2d: events, no routines */
+static int g_in_sleepex;            /* the main thread is in SleepEx(..., TRUE) */
 
 static void CALLBACK on_complete(DWORD err, DWORD cb, LPWSAOVERLAPPED o) {
     struct op *op = (struct op *)o;
     if (o->hEvent != (WSAEVENT)op) op->bad_context = 1;     /* hEvent is caller context */
     if (o->Internal != err || o->InternalHigh != cb) op->bad_internal = 1;
     if (WPUXxxGetCurrentThreadId32() != g_main_tid) op->other_thread = 1;
+    else if (!g_in_sleepex) op->outside_wait = 1;   /* an APC: only in an alertable wait */
     op->err = err;
     op->cb = cb;
     __atomic_add_fetch(&op->calls, 1, __ATOMIC_SEQ_CST);
@@ -899,6 +901,7 @@ static int completed(SOCKET sock, struct op *op, int wait, const char *what, lon
         if (op->other_thread) harness_fail(__FILE__, __LINE__, "%s %ld: routine ran on another thread", what, index);
         if (op->bad_context) harness_fail(__FILE__, __LINE__, "%s %ld: hEvent (caller context) was changed", what, index);
         if (op->bad_internal) harness_fail(__FILE__, __LINE__, "%s %ld: Internal / InternalHigh differ from the routine's arguments", what, index);
+        if (op->outside_wait) harness_fail(__FILE__, __LINE__, "%s %ld: routine ran outside an alertable wait", what, index);
     } else {
         int set = WSAWaitForMultipleEvents(1, &op->ov.hEvent, FALSE, 0, FALSE) == WSA_WAIT_EVENT_0;
         DWORD cb = 0xDEADBEEF, flags = 0xDEADBEEF;
@@ -1078,7 +1081,9 @@ static void overlapped_transfer(const char *name, int use_events) {
         if (dir_done(&D[0]) && dir_done(&D[1])) break;
         /* wait: alertable sleep (routines) or the oldest ops' events */
         if (!use_events) {
+            g_in_sleepex = 1;
             DWORD w = SleepEx(1000, TRUE);
+            g_in_sleepex = 0;
             if (w != 0 && w != WAIT_IO_COMPLETION) harness_fail(__FILE__, __LINE__, "SleepEx returned %u", (unsigned)w);
         } else {
             WSAEVENT h[4];
@@ -1109,7 +1114,11 @@ static void overlapped_transfer(const char *name, int use_events) {
                 D[k].name, D[k].got, dt, D[k].s_posted, D[k].r_posted, D[k].at_once);
     }
     fprintf(stderr, "    %.0f MB/s both ways, %ld waits\n", 2.0 * total / dt / 1e6, waits);
-    if (!use_events) CHECK_EQ(SleepEx(0, TRUE), 0);     /* nothing left to run */
+    if (!use_events) {
+        g_in_sleepex = 1;
+        CHECK_EQ(SleepEx(0, TRUE), 0);      /* nothing left to run */
+        g_in_sleepex = 0;
+    }
     CHECK_OK(WSPCloseSocket(c, lpErrno));
     CHECK_OK(WSPCloseSocket(s, lpErrno));
     dir_free(&D[0]);
