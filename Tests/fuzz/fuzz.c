@@ -84,6 +84,7 @@ struct shm {
     atomic_long calls;
     atomic_int failed;
     char fail[1024];
+    char call[400];     /* the failing thread's last call */
     struct slot slots[MAXSLOTS];
 };
 static struct shm *G;
@@ -102,6 +103,7 @@ static void sleep_ms(int ms) {
     while (nanosleep(&ts, &ts) != 0) {}
 }
 
+static __thread char lastcall[400];   /* the last call of this thread, as logged */
 static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 static void fail(const char *fmt, ...) {
     char msg[900];
@@ -111,8 +113,12 @@ static void fail(const char *fmt, ...) {
     va_end(ap);
     pthread_mutex_lock(&log_mu);
     if (atomic_exchange(&G->failed, 1) == 0)
+    {
         snprintf(G->fail, sizeof G->fail, "%s", msg);
-    fprintf(stderr, "FAIL seed %llu (steps %d, threads %d): %s\n", cur_seed, cur_steps, cur_threads, msg);
+        snprintf(G->call, sizeof G->call, "%s", lastcall);
+    }
+    fprintf(stderr, "FAIL seed %llu (steps %d, threads %d): %s%s%s\n", cur_seed, cur_steps, cur_threads, msg,
+            lastcall[0] ? " -- the call: " : "", lastcall);
     fflush(stderr);
     _exit(3);
 }
@@ -122,14 +128,13 @@ static __thread int my_thread = -1;   /* worker index; -1 main, 100+ helpers */
 
 static void vlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void vlog(const char *fmt, ...) {
-    if (!opt_verbose) return;
     va_list ap;
-    pthread_mutex_lock(&log_mu);
-    fprintf(stderr, "[t%d] ", my_thread);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(lastcall, sizeof lastcall, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    if (!opt_verbose) return;
+    pthread_mutex_lock(&log_mu);
+    fprintf(stderr, "[t%d] %s\n", my_thread, lastcall);
     pthread_mutex_unlock(&log_mu);
 }
 
@@ -211,7 +216,9 @@ static void check(const char *name, int ok, int bad_rc, long long rc, int err, s
     if (bad_rc) fail("%s returned %lld: neither success nor SOCKET_ERROR", name, rc);
     if (c->uninit) {
         if (ok) fail("%s succeeded with no WSPStartup in force", name);
-        if (!c->noerr && err != WSANOTINITIALISED)
+        /* RULINGS 3 names WSANOTINITIALISED for every call; with a bad pointer
+         * among the arguments WSAEFAULT (RULINGS 4) may be found first. */
+        if (!c->noerr && err != WSANOTINITIALISED && !((c->fault || c->hostile) && err == WSAEFAULT))
             fail("%s failed with %d with no WSPStartup in force, expected WSANOTINITIALISED (10093)", name, err);
         return;
     }
@@ -450,7 +457,7 @@ static void CALLBACK ovl_done(DWORD dwError, DWORD cb, LPWSAOVERLAPPED ov) {
     if (!o || (uintptr_t)o < 65536 || o->magic != OPMAGIC)
         fail("completion routine called with lpOverlapped %p, which was never posted", (void *)ov);
     if (atomic_fetch_add(&o->runs, 1) != 0) fail("completion routine ran twice for one operation (%p)", (void *)ov);
-    if (o->immediate) fail("completion routine ran for a call that failed at once (%p)", (void *)ov);
+    if (o->immediate == 1) fail("completion routine ran for a call that failed at once (%p)", (void *)ov);
     if (o->thread != my_thread) fail("completion routine of thread %d ran on thread %d", o->thread, my_thread);
     if (dwError != 0 && !is_host_code((int)dwError)) fail("completion routine got dwError %u: not a Winsock code", dwError);
     if (cb > o->len) fail("completion routine got cbTransferred %u for a %u-byte buffer", cb, o->len);
@@ -485,8 +492,9 @@ static void pick_overlapped(struct thr *t, struct cx *c, int ri, DWORD len, LPWS
     if (opt_lowptr && chance(t, 3)) { *ov = (LPWSAOVERLAPPED)low_ptr(t); c->hostile = 1; *op = NULL; }
     if (ovl) c->pending = 1;
 }
-static void after_overlapped(struct op *o, int rc, int err, int ovl) {
+static void after_overlapped(struct op *o, int rc, int err, int ovl, int noerr) {
     if (!o) return;
+    if (rc != 0 && noerr) { o->immediate = -1; return; }   /* pending or failed: unknown (no lpErrno) */
     if (rc == 0 || err == WSA_IO_PENDING) { if (ovl) o->posted = 1; }
     else o->immediate = 1;
 }
@@ -689,9 +697,10 @@ static void act_send(struct thr *t, int to) {
     }
     char *buf = t->data;
     int r = rnd(t, 100);
-    if (r < 5) { buf = NULL; if (len) c.fault = 1; }
-    else if (r < 8 && opt_lowptr) { buf = low_ptr(t); if (len) c.fault = 1; }
+    if (r < 5) buf = NULL;
+    else if (r < 8 && opt_lowptr) buf = low_ptr(t);
     if (buf != t->data && chance(t, 50)) len = chance(t, 50) ? 0xFFFFFFFFu : 0x80000000u;
+    if (buf != t->data && len) c.fault = 1;
     int flags = 0;
     if (chance(t, 20)) { static const int fl[] = { MSG_OOB, MSG_DONTROUTE, MSG_PARTIAL, MSG_PEEK, MSG_INTERRUPT }; flags = fl[rnd(t, 5)]; }
     if (chance(t, 4)) { flags = (int)rnd32(t); c.hostile = 1; }
@@ -714,7 +723,7 @@ static void act_send(struct thr *t, int to) {
         vlog("WSPSend(%#x, %p, %u, f=%#x, ov=%p, cr=%p) = %d err %d n=%u", s, (void *)buf, len, flags,
              (void *)ov, (void *)(uintptr_t)routine, rc, err, sent);
     }
-    after_overlapped(o, rc, err, ri >= 0 && recs[ri].ovl && !c.noerr);
+    after_overlapped(o, rc, err, ri >= 0 && recs[ri].ovl, c.noerr);
     check(to ? "WSPSendTo" : "WSPSend", rc == 0, rc != 0 && rc != SOCKET_ERROR, rc, err, &c);
     if (rc == 0 && psent == &sent && !ov && sent > len) fail("WSPSend reported %u bytes sent of %u", sent, len);
 }
@@ -729,9 +738,10 @@ static void act_recv(struct thr *t, int from) {
     char *buf = malloc(len ? len : 1);   /* exact size; kept when overlapped */
     char *pbuf = buf;
     int r = rnd(t, 100);
-    if (r < 5) { pbuf = NULL; if (len) c.fault = 1; }
-    else if (r < 8 && opt_lowptr) { pbuf = low_ptr(t); if (len) c.fault = 1; }
+    if (r < 5) pbuf = NULL;
+    else if (r < 8 && opt_lowptr) pbuf = low_ptr(t);
     if (pbuf != buf && chance(t, 50)) len = chance(t, 50) ? 0xFFFFFFFFu : 0x7FFFFFFFu;
+    if (pbuf != buf && len) c.fault = 1;
     if (o) o->len = pbuf == buf ? len : 0xFFFFFFFFu;
     DWORD got = 0xDEADBEEF;
     LPDWORD pgot = pick_ptr(t, &got, &c, 0, 6);
@@ -767,7 +777,7 @@ static void act_recv(struct thr *t, int from) {
         vlog("WSPRecv(%#x, %p, %u, f=%#x, ov=%p, cr=%p) = %d err %d n=%u", s, (void *)pbuf, len, flags,
              (void *)ov, (void *)(uintptr_t)routine, rc, err, got);
     }
-    after_overlapped(o, rc, err, ri >= 0 && recs[ri].ovl && !c.noerr);
+    after_overlapped(o, rc, err, ri >= 0 && recs[ri].ovl, c.noerr);
     check(from ? "WSPRecvFrom" : "WSPRecv", rc == 0, rc != 0 && rc != SOCKET_ERROR, rc, err, &c);
     if (rc == 0 && pgot == &got && !ov && pbuf == buf && got > len) fail("WSPRecv reported %u bytes for a %u-byte buffer", got, len);
     if (!ov) free(buf);
@@ -857,7 +867,7 @@ static void act_setsockopt(struct thr *t) {
             memcpy(buf, &l, sizeof l);
         }
     }
-    const char *pv = pick_ptr(t, buf, &c, 1, 6);
+    const char *pv = pick_ptr(t, buf, &c, len > 0, 6);   /* a NULL optval of length 0: no fault */
     int *ep = pick_errp(t, &err, &c);
     int rc = CALL("WSPSetSockOpt", WSPSetSockOpt(s, level, name, pv, len, ep));
     vlog("WSPSetSockOpt(%#x, %#x, %#x, %p, %d) = %d err %d", s, level, name, (void *)pv, len, rc, err);
@@ -1252,7 +1262,7 @@ static void act_hooks(struct thr *t) {
         if (c.uninit || c.fault) {
             if (prev != NULL) fail("WSPSetBlockingHook32(%p) returned %p%s", (void *)(uintptr_t)h, (void *)(uintptr_t)prev,
                                    c.uninit ? " with no start-up" : "");
-            if (!c.noerr && err != (c.uninit ? WSANOTINITIALISED : WSAEFAULT))
+            if (!c.noerr && err != (c.uninit ? WSANOTINITIALISED : WSAEFAULT) && !(c.uninit && c.fault && err == WSAEFAULT))
                 fail("WSPSetBlockingHook32(%p) failed with %d", (void *)(uintptr_t)h, err);
         } else {
             if (prev != NULL && prev != hook_fn) fail("WSPSetBlockingHook32 returned %p: not a hook of this thread", (void *)(uintptr_t)prev);
@@ -1924,6 +1934,7 @@ static int driver(void) {
         else {
             failed++;
             printf("FAIL seed %llu (threads %d, steps %d): %s\n", seed, threads, opt_steps, why);
+            if (G->call[0]) printf("    the call: %s\n", G->call);
             snprintf(keep, sizeof keep, "%s/fuzz-seed-%llu.log", dir, seed);
             rename(log, keep);
             show_log(keep);
