@@ -333,69 +333,85 @@ static void mark_closed(int i) {
     recs[i].claimed = 0;
     pthread_mutex_unlock(&tmu);
 }
-/* A random record of a kind, live (want_closed 0) or closed (1); -1 if none. */
+/* A random record of a kind, live (want_closed 0) or closed (1); -1 if none.
+ * One random number whatever the table holds, so that the rest of a thread's
+ * sequence does not depend on what the other threads did. */
+static int rec_ok(const struct rec *r, int kind, int want_closed) {
+    return r->kind == kind && !r->privat && r->closed == want_closed && !r->claimed;
+}
 static int pick_rec(struct thr *t, int kind, int want_closed, int claim) {
+    uint32_t x = rnd32(t);
     pthread_mutex_lock(&tmu);
     int n = 0, found = -1;
-    for (int i = 0; i < nrec; i++) {
-        struct rec *r = &recs[i];
-        if (r->kind != kind || r->privat || r->closed != want_closed || r->claimed) continue;
-        n++;
-        if (rnd(t, (uint32_t)n) == 0) found = i;   /* reservoir sampling */
+    for (int i = 0; i < nrec; i++) if (rec_ok(&recs[i], kind, want_closed)) n++;
+    if (n) {
+        int k = (int)(x % (uint32_t)n);
+        for (int i = 0; i < nrec; i++) if (rec_ok(&recs[i], kind, want_closed) && k-- == 0) { found = i; break; }
     }
     if (found >= 0 && claim) recs[found].claimed = 1;
     pthread_mutex_unlock(&tmu);
     return found;
 }
 static u_short pick_port(struct thr *t) {
-    if (chance(t, 20)) return dead_port;
-    if (chance(t, 5)) return 0;
+    int r = (int)rnd(t, 100);
+    uint32_t x = rnd32(t);
+    if (r < 20) return dead_port;
+    if (r < 25) return 0;
     pthread_mutex_lock(&tmu);
     int n = 0;
     u_short p = dead_port;
-    for (int i = 0; i < nrec; i++)
-        if (recs[i].kind == K_SOCK && recs[i].port && !recs[i].privat) { n++; if (rnd(t, (uint32_t)n) == 0) p = recs[i].port; }
+    for (int i = 0; i < nrec; i++) if (recs[i].kind == K_SOCK && recs[i].port && !recs[i].privat) n++;
+    if (n) {
+        int k = (int)(x % (uint32_t)n);
+        for (int i = 0; i < nrec; i++)
+            if (recs[i].kind == K_SOCK && recs[i].port && !recs[i].privat && k-- == 0) { p = recs[i].port; break; }
+    }
     pthread_mutex_unlock(&tmu);
     return p;
 }
 
 /* A SOCKET argument. *ri gets the record index (or -1). */
 static SOCKET pick_sock(struct thr *t, struct cx *c, int *ri) {
-    int r = rnd(t, 100), i = -1;
+    int r = (int)rnd(t, 100), i = -1, k = (int)rnd(t, 6);
+    uint32_t x = rnd32(t);
     if (ri) *ri = -1;
     if (r < 75) i = pick_rec(t, K_SOCK, 0, 0);
     else if (r < 87) { i = pick_rec(t, K_SOCK, 1, 0); if (i >= 0) c->stale = 1; }
-    else if (r < 91) { i = pick_rec(t, K_UPCALL, rnd(t, 2), 0); if (i >= 0) c->stale = 1; }
+    else if (r < 91) { i = pick_rec(t, K_UPCALL, (int)(x & 1), 0); if (i >= 0) c->stale = 1; }
     if (i >= 0) { if (ri) *ri = i; return (SOCKET)recs[i].h; }
-    switch (rnd(t, 6)) {
+    switch (k) {
     case 0: return INVALID_SOCKET;
     case 1: return 0;
     case 2: return 0x10000;           /* slot 0 - 1: never a handle */
     case 3: return 0xFFFF0000u;
-    default: return rnd32(t);          /* random: almost surely no socket */
+    default: return x;                /* random: almost surely no socket */
     }
 }
 
 static WSAEVENT pick_event(struct thr *t, struct cx *c) {
-    int r = rnd(t, 100);
+    int r = (int)rnd(t, 100);
     int i = -1;
+    void *low = low_ptr(t);
+    uint64_t x = next64(t);
     if (r < 70) i = pick_rec(t, K_EVENT, 0, 0);
     else if (r < 82) i = pick_rec(t, K_EVENT, 1, 0);
     if (i >= 0) return (WSAEVENT)recs[i].h;
     if (r < 88) return NULL;
-    if (r < 93 && opt_lowptr) { c->hostile = 1; return (WSAEVENT)low_ptr(t); }
     c->hostile = 1;
-    return (WSAEVENT)(uintptr_t)(next64(t) | 1);   /* garbage: events are table handles */
+    if (r < 93 && opt_lowptr) return (WSAEVENT)low;
+    return (WSAEVENT)(uintptr_t)(x | 1);   /* garbage: events are table handles */
 }
 static HWND pick_window(struct thr *t) {
-    int r = rnd(t, 100);
+    int r = (int)rnd(t, 100);
     int i = -1;
+    void *low = low_ptr(t);
+    uint64_t x = next64(t);
     if (r < 70) i = pick_rec(t, K_WIN, 0, 0);
     else if (r < 82) i = pick_rec(t, K_WIN, 1, 0);
     if (i >= 0) return (HWND)recs[i].h;
     if (r < 88) return NULL;
-    if (r < 93 && opt_lowptr) return (HWND)low_ptr(t);
-    return (HWND)(uintptr_t)(next64(t) | 1);
+    if (r < 93 && opt_lowptr) return (HWND)low;
+    return (HWND)(uintptr_t)(x | 1);
 }
 
 static u_long hton32(u_long v) {
@@ -1174,12 +1190,14 @@ static void act_sleep(struct thr *t) {
 
 static void act_ovresult(struct thr *t) {
     struct op *o = NULL;
+    uint32_t x = rnd32(t);
+    int own = chance(t, 80), waitp = chance(t, 50);
     pthread_mutex_lock(&opmu);
-    if (nops) o = ops[rnd(t, (uint32_t)nops)];
+    if (nops) o = ops[x % (uint32_t)nops];
     pthread_mutex_unlock(&opmu);
     struct cx c = {0};
-    SOCKET s;
-    if (o && o->rec >= 0 && chance(t, 80)) s = (SOCKET)recs[o->rec].h; else s = pick_sock(t, &c, NULL);
+    SOCKET s = pick_sock(t, &c, NULL);
+    if (o && o->rec >= 0 && own) s = (SOCKET)recs[o->rec].h;
     static WSAOVERLAPPED fake;   /* zeroed, never posted */
     LPWSAOVERLAPPED ov = o ? &o->ov : &fake;
     int r = rnd(t, 100);
@@ -1189,7 +1207,7 @@ static void act_ovresult(struct thr *t) {
     DWORD n = 0xDEADBEEF, flags = 0xDEADBEEF;
     LPDWORD pn = pick_ptr(t, &n, &c, 1, 5), pf = pick_ptr(t, &flags, &c, 1, 5);
     /* wait only for what has completed (a posted receive may never be satisfied) */
-    BOOL wait = o && ov == &o->ov && atomic_load((_Atomic DWORD *)&o->ov.Internal) != WSA_IO_PENDING && chance(t, 50)
+    BOOL wait = o && ov == &o->ov && atomic_load((_Atomic DWORD *)&o->ov.Internal) != WSA_IO_PENDING && waitp
                 && o->posted;
     BOOL ok = CALL("WSAGetOverlappedResult", WSAGetOverlappedResult(s, ov, pn, wait, pf));
     vlog("WSAGetOverlappedResult(%#x, %p, %p, %d, %p) = %d n %u err %d", s, (void *)ov, (void *)pn, wait, (void *)pf, ok,
