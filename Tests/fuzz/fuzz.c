@@ -529,12 +529,28 @@ static void CALLBACK select_cb(SOCKET s, int32_t ev, int err, DWORD data) {
     if (data != 0xCA11BAC) fail("WSPCallbackSelect16 callback got dwCallbackData %#x", data);
     if (ev & ~0xFF) fail("WSPCallbackSelect16 callback got lEvent %#x", ev);
     if (err != 0 && !is_wsa_code(err)) fail("WSPCallbackSelect16 callback got ErrorCode %d", err);
-    /* a callback may call the SPI */
+    /* a callback may call any SPI function but WSPCleanup (RULINGS 7): it
+     * reads, then now and then re-registers or cancels its own selection */
+    static atomic_uint calls;
+    unsigned k = atomic_fetch_add(&calls, 1);
     u_long n = 0;
     int e = SENT;
     int rc = WSPIoctlSocket(s, FIONREAD, &n, &e);
     if (rc != 0 && (rc != SOCKET_ERROR || !is_wsa_code(e)))
         fail("WSPIoctlSocket(FIONREAD) in a select callback returned %d, error %d", rc, e);
+    if (n > 0 && n <= 4096 && k % 3 == 0) {
+        char buf[4096];
+        DWORD got = 0;
+        int fl = 0;
+        e = SENT;
+        rc = WSPRecv(s, buf, (DWORD)n, &got, &fl, NULL, NULL, &e);
+        if (rc != 0 && (rc != SOCKET_ERROR || !is_wsa_code(e))) fail("WSPRecv in a select callback returned %d, error %d", rc, e);
+    }
+    if (k % 7 == 3) {
+        e = SENT;
+        rc = WSPCallbackSelect16(s, k % 2 ? select_cb : NULL, 0xCA11BAC, k % 14 == 3 ? 0 : (int32_t)(k & 0x3F), &e);
+        if (rc != 0 && (rc != SOCKET_ERROR || !is_wsa_code(e))) fail("WSPCallbackSelect16 in a select callback returned %d, error %d", rc, e);
+    }
 }
 static atomic_int cleanup_cb_runs;
 static void CALLBACK cleanup_cb(int code, DWORD data) {
@@ -926,6 +942,7 @@ static void act_shutdown(struct thr *t) {
 static WS_fd_set *make_set(struct thr *t, struct cx *c, int *count) {
     int n;
     int r = rnd(t, 100);
+    int clean = chance(t, 50);   /* only live sockets of the fuzzer: the select really waits */
     if (r < 10) n = 0;
     else if (r < 75) n = 1 + (int)rnd(t, 8);
     else if (r < 92) n = 9 + (int)rnd(t, 120);
@@ -938,6 +955,7 @@ static WS_fd_set *make_set(struct thr *t, struct cx *c, int *count) {
     for (int i = 0; i < n; i++) {
         SOCKET s;
         if (i > 0 && chance(t, n > 100 ? 60 : 15)) s = first;   /* duplicates */
+        else if (clean) { int ri = pick_rec(t, K_SOCK, 0, 0); s = ri >= 0 ? (SOCKET)recs[ri].h : pick_sock(t, c, NULL); }
         else s = pick_sock(t, c, NULL);
         if (i == 0) first = s;
         memcpy(p + 4 + 4 * (size_t)i, &s, 4);
@@ -1394,6 +1412,76 @@ static void act_enumprotocols(struct thr *t) {
     free(buf);
 }
 
+/* A connected TCP pair (and its listener) or two UDP sockets connected to
+ * each other, over loopback, all published: data flows, events fire,
+ * overlapped operations complete. Every call here must succeed. */
+static SOCKET pair_socket(int type, int ovl) {
+    int e = SENT;
+    SOCKET s = CALL("WSPSocket", WSPSocket(AF_INET, type, 0, 0, ovl ? WSA_FLAG_OVERLAPPED : 0, &e));
+    if (s == INVALID_SOCKET) fail("WSPSocket(AF_INET, %d) for a pair failed: %d", type, e);
+    make_nonblocking(s);
+    return s;
+}
+static struct sockaddr_in pair_bind(SOCKET s) {
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.S_un.S_addr = hton32(INADDR_LOOPBACK);
+    int len = sizeof a, e = SENT;
+    if (CALL("WSPBind", WSPBind(s, (struct sockaddr *)&a, sizeof a, &e)) != 0) fail("WSPBind of a pair's socket to 127.0.0.1:0 failed: %d", e);
+    if (CALL("WSPGetSockName", WSPGetSockName(s, (struct sockaddr *)&a, &len, &e)) != 0) fail("WSPGetSockName of a bound socket failed: %d", e);
+    return a;
+}
+static void act_pair(struct thr *t) {
+    int ovl1 = chance(t, 35), ovl2 = chance(t, 35), tcp = chance(t, 70);
+    pthread_mutex_lock(&tmu);
+    int full = live_socks >= 34;
+    pthread_mutex_unlock(&tmu);
+    if (full) return;
+    int e = SENT;
+    if (tcp) {
+        SOCKET l = pair_socket(SOCK_STREAM, ovl1);
+        struct sockaddr_in a = pair_bind(l);
+        if (CALL("WSPListen", WSPListen(l, 5, &e)) != 0) fail("WSPListen of a pair's listener failed: %d", e);
+        SOCKET c = pair_socket(SOCK_STREAM, ovl2);
+        e = SENT;
+        int rc = CALL("WSPConnect", WSPConnect(c, (struct sockaddr *)&a, sizeof a, NULL, NULL, 0, NULL, NULL, &e));
+        if (rc != 0 && e != WSAEWOULDBLOCK) fail("a non-blocking WSPConnect to the fuzzer's own listener failed: %d", e);
+        SOCKET s = INVALID_SOCKET;
+        double t0 = now_ms();
+        while (s == INVALID_SOCKET) {
+            fd_set r;
+            struct timeval tv = { 0, 20000 };
+            FD_ZERO(&r);
+            FD_SET(l, &r);
+            e = SENT;
+            if (CALLB("WSPSelect", opt_call_ms + 20.0, WSPSelect(0, &r, NULL, NULL, &tv, &e)) == SOCKET_ERROR)
+                fail("WSPSelect on a pair's listener failed: %d", e);
+            e = SENT;
+            s = CALL("WSPAccept", WSPAccept(l, NULL, NULL, NULL, 0, &e));
+            if (s == INVALID_SOCKET && e != WSAEWOULDBLOCK) fail("WSPAccept of a pair failed: %d", e);
+            if (s == INVALID_SOCKET && now_ms() - t0 > 3000) fail("a loopback connection was not accepted within 3 s");
+        }
+        make_nonblocking(s);
+        int li = add_rec(K_SOCK, l, SOCK_STREAM, ovl1, 0);
+        if (li >= 0) recs[li].port = a.sin_port;
+        add_rec(K_SOCK, c, SOCK_STREAM, ovl2, 0);
+        add_rec(K_SOCK, s, SOCK_STREAM, ovl1, 0);
+        vlog("pair: listener %#x, client %#x, server %#x", l, c, s);
+    } else {
+        SOCKET u1 = pair_socket(SOCK_DGRAM, ovl1), u2 = pair_socket(SOCK_DGRAM, ovl2);
+        struct sockaddr_in a1 = pair_bind(u1), a2 = pair_bind(u2);
+        if (CALL("WSPConnect", WSPConnect(u1, (struct sockaddr *)&a2, sizeof a2, NULL, NULL, 0, NULL, NULL, &e)) != 0)
+            fail("WSPConnect of a UDP socket to 127.0.0.1 failed: %d", e);
+        if (CALL("WSPConnect", WSPConnect(u2, (struct sockaddr *)&a1, sizeof a1, NULL, NULL, 0, NULL, NULL, &e)) != 0)
+            fail("WSPConnect of a UDP socket to 127.0.0.1 failed: %d", e);
+        int i1 = add_rec(K_SOCK, u1, SOCK_DGRAM, ovl1, 0), i2 = add_rec(K_SOCK, u2, SOCK_DGRAM, ovl2, 0);
+        if (i1 >= 0) recs[i1].port = a1.sin_port;
+        if (i2 >= 0) recs[i2].port = a2.sin_port;
+        vlog("pair: UDP %#x <-> %#x", u1, u2);
+    }
+}
+
 /* --------------------------------------------- close while blocked (RULINGS 4) */
 enum { B_RECV, B_ACCEPT, B_SELECT, B_CONNECT, B_RECVFROM, B_NOPS };
 static const char *bnames[] = { "WSPRecv", "WSPAccept", "WSPSelect", "WSPConnect", "WSPRecvFrom" };
@@ -1586,6 +1674,7 @@ static const struct action actions[] = {
     { "upcalls", act_upcalls, 2, 0 },
     { "enumprotocols", act_enumprotocols, 1, 0 },
     { "blocked", act_blocked, 1, 0 },
+    { "pair", act_pair, 6, 0 },
 };
 #define NACT ((int)(sizeof actions / sizeof *actions))
 
