@@ -307,7 +307,8 @@ static struct rec recs[MAXREC];
 static int nrec;
 static int live_socks;
 static pthread_mutex_t tmu = PTHREAD_MUTEX_INITIALIZER;
-static u_short dead_port;           /* network order: a port just freed */
+static u_short dead_port;           /* network order: a port held by a bound, not listening,
+                                       TCP socket and a UDP socket of the fuzzer: connects are refused */
 
 static int add_rec(int kind, uintptr_t h, int type, int ovl, int privat) {
     pthread_mutex_lock(&tmu);
@@ -360,11 +361,12 @@ static u_short pick_port(struct thr *t) {
     pthread_mutex_lock(&tmu);
     int n = 0;
     u_short p = dead_port;
-    for (int i = 0; i < nrec; i++) if (recs[i].kind == K_SOCK && recs[i].port && !recs[i].privat) n++;
+    /* live sockets only: a closed one's port may go to another process */
+    for (int i = 0; i < nrec; i++) if (recs[i].kind == K_SOCK && recs[i].port && !recs[i].privat && !recs[i].closed) n++;
     if (n) {
         int k = (int)(x % (uint32_t)n);
         for (int i = 0; i < nrec; i++)
-            if (recs[i].kind == K_SOCK && recs[i].port && !recs[i].privat && k-- == 0) { p = recs[i].port; break; }
+            if (recs[i].kind == K_SOCK && recs[i].port && !recs[i].privat && !recs[i].closed && k-- == 0) { p = recs[i].port; break; }
     }
     pthread_mutex_unlock(&tmu);
     return p;
@@ -1822,15 +1824,17 @@ static int run_sequence(void) {
     int rc = CALL("WSPStartup", WSPStartup(MAKEWORD(2, 0), &d));
     check_startup(MAKEWORD(2, 0), &d, rc, &d);
     cur_startups = 1;
-    {
+    for (int tries = 0; tries < 20 && !dead_port; tries++) {
         int e;
         SOCKET s = WSPSocket(AF_INET, SOCK_STREAM, 0, 0, 0, &e);
+        SOCKET u = WSPSocket(AF_INET, SOCK_DGRAM, 0, 0, 0, &e);
+        if (s == INVALID_SOCKET || u == INVALID_SOCKET) fail("WSPSocket for the refused port failed: %d", e);
         struct sockaddr_in a = sc_listener(s, -1);
-        dead_port = a.sin_port;
-        WSPCloseSocket(s, &e);
-        add_rec(K_SOCK, s, SOCK_STREAM, 0, 0);
-        mark_closed(nrec - 1);
+        add_rec(K_SOCK, s, SOCK_STREAM, 0, 1);
+        add_rec(K_SOCK, u, SOCK_DGRAM, 0, 1);
+        if (WSPBind(u, (struct sockaddr *)&a, sizeof a, &e) == 0) dead_port = a.sin_port;
     }
+    if (!dead_port) fail("no port free for both TCP and UDP on 127.0.0.1 in 20 tries");
     for (int i = 0; i < 4; i++) act_socket(&main_t);
 
     /* 4. the workers */
