@@ -1940,6 +1940,7 @@ static int threads_for(unsigned long long seed) {
 
 /* Runs one sequence in a forked child. 0: passed; else the wait status and
  * the failure text in why. */
+static char inflight[400];   /* the calls in progress when the last child died */
 static int run_child(unsigned long long seed, int steps, int threads, char *why, size_t whycap, const char *log) {
     memset(G, 0, sizeof *G);
     fflush(NULL);
@@ -1959,25 +1960,39 @@ static int run_child(unsigned long long seed, int steps, int threads, char *why,
     int st = 0;
     while (waitpid(pid, &st, 0) < 0) {}
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return 0;
-    if (G->fail[0]) snprintf(why, whycap, "%s", G->fail);
-    else if (WIFSIGNALED(st)) {
-        char inflight[400] = "";
-        size_t u = 0;
-        for (int i = 0; i < MAXSLOTS; i++) {
-            const char *n = atomic_load(&G->slots[i].name);
-            if (n && u + 60 < sizeof inflight) u += (size_t)snprintf(inflight + u, sizeof inflight - u, "%s%s", u ? ", " : "", n);
-        }
-        snprintf(why, whycap, "killed by signal %d (%s)%s%s", WTERMSIG(st), strsignal(WTERMSIG(st)),
-                 u ? "; calls in progress: " : "", inflight);
-    } else {
-        char inflight[400] = "";
-        size_t u = 0;
-        for (int i = 0; i < MAXSLOTS; i++) {
-            const char *n = atomic_load(&G->slots[i].name);
-            if (n && u + 60 < sizeof inflight) u += (size_t)snprintf(inflight + u, sizeof inflight - u, "%s%s", u ? ", " : "", n);
-        }
-        snprintf(why, whycap, "exit status %d (a sanitizer report?)%s%s", WEXITSTATUS(st), u ? "; calls in progress: " : "", inflight);
+    inflight[0] = 0;
+    size_t u = 0;
+    for (int i = 0; i < MAXSLOTS; i++) {
+        const char *n = atomic_load(&G->slots[i].name);
+        if (n && strncmp(n, "the worker", 10) && u + 60 < sizeof inflight)
+            u += (size_t)snprintf(inflight + u, sizeof inflight - u, "%s%s", u ? ", " : "", n);
     }
+    if (G->fail[0]) { snprintf(why, whycap, "%s", G->fail); return st ? st : 1; }
+    /* a sanitizer report: its kind and the first entry point on the stack */
+    char kind[160] = "", fn[160] = "";
+    FILE *f = log ? fopen(log, "r") : NULL;
+    if (f) {
+        char line[1024];
+        while (fgets(line, sizeof line, f)) {
+            char *p;
+            if (!kind[0] && (p = strstr(line, "ERROR: AddressSanitizer: "))) {
+                sscanf(p + 25, "%150s", kind);
+            } else if (!kind[0] && (p = strstr(line, "runtime error: "))) {
+                snprintf(kind, sizeof kind, "UBSan %.60s", p + 15);
+                kind[strcspn(kind, "\n")] = 0;
+            } else if (kind[0] && !fn[0] && (p = strstr(line, " in "))) {
+                char name[160];
+                if (sscanf(p + 4, "%150s", name) == 1 &&
+                    (!strncmp(name, "WSP", 3) || !strncmp(name, "WSA", 3) || !strncmp(name, "WS2", 3) ||
+                     !strncmp(name, "WPU", 3) || !strncmp(name, "SleepEx", 7) || !strncmp(name, "__WSAFDIsSet", 12)))
+                    snprintf(fn, sizeof fn, "%s", name);
+            }
+        }
+        fclose(f);
+    }
+    if (kind[0]) snprintf(why, whycap, "sanitizer: %s in %s", kind, fn[0] ? fn : "(no entry point on the stack)");
+    else if (WIFSIGNALED(st)) snprintf(why, whycap, "killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+    else snprintf(why, whycap, "exit status %d", WEXITSTATUS(st));
     return st ? st : 1;
 }
 
@@ -2046,6 +2061,7 @@ static int driver(void) {
             failed++;
             printf("FAIL seed %llu (threads %d, steps %d): %s\n", seed, threads, opt_steps, why);
             if (G->call[0]) printf("    the call: %s\n", G->call);
+            else if (inflight[0]) printf("    calls in progress: %s\n", inflight);
             snprintf(keep, sizeof keep, "%s/fuzz-seed-%llu.log", dir, seed);
             rename(log, keep);
             show_log(keep);
