@@ -162,7 +162,7 @@ fi
 # 6a. The fuzzer (Tests/fuzz/fuzz.c, sanitizers) for a fixed list of seeds,
 # each one sequence of random calls in its own process (well under 60 s).
 # Change the list here; a failing seed prints its replay command.
-FUZZ_TEST_SEEDS=${FUZZ_TEST_SEEDS:-"1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20"}
+FUZZ_TEST_SEEDS=${FUZZ_TEST_SEEDS:-"1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30"}
 if [ "$installed" -eq 1 ]; then
     run_stage fuzz counts_generic env FUZZ_SEEDS="$FUZZ_TEST_SEEDS" FUZZ_THREADS=1-4 FUZZ_STEPS=200 \
         FUZZ_OUT=build/fuzz-test bash scripts/fuzz.sh "$prefix"
