@@ -831,10 +831,19 @@ static void act_names(struct thr *t) {
     int *ep = pick_errp(t, &err, &c);
     const char *nm = peer ? "WSPGetPeerName" : "WSPGetSockName";
     int rc = peer ? CALL(nm, WSPGetPeerName(s, name, plen, ep)) : CALL(nm, WSPGetSockName(s, name, plen, ep));
+    struct sockaddr_in got;
+    memset(&got, 0, sizeof got);
+    if (rc == 0 && name == (struct sockaddr *)buf && len >= 16 && len <= 4096) memcpy(&got, buf, sizeof got);
     vlog("%s(%#x, %p, %p(%d)) = %d err %d len %d", nm, s, (void *)name, (void *)plen, len, rc, err, l2);
     out_free(t, buf);
     check(nm, rc == 0, rc != 0 && rc != SOCKET_ERROR, rc, err, &c);
     if (rc == 0 && plen == &l2 && len >= 0 && l2 > len && len <= 4096) fail("%s set *namelen to %d, more than the %d given", nm, l2, len);
+    if (rc == 0 && name == (struct sockaddr *)buf && len >= 16 && len <= 4096) {
+        if (got.sin_family != AF_INET) fail("%s returned family %d", nm, got.sin_family);
+        if (plen == &l2 && l2 != 16) fail("%s set *namelen to %d for an AF_INET address", nm, l2);
+        u_long ip = hton32(got.sin_addr.S_un.S_addr);
+        if (ip != 0 && (ip >> 24) != 127) fail("%s returned %#x: the fuzzer uses 127.0.0.0/8 only", nm, ip);
+    }
 }
 
 static const int sol_opts[] = {
@@ -875,11 +884,16 @@ static void act_getsockopt(struct thr *t) {
     int *pl = pick_ptr(t, &l2, &c, 1, 6);
     int *ep = pick_errp(t, &err, &c);
     int rc = CALL("WSPGetSockOpt", WSPGetSockOpt(s, level, name, pv, pl, ep));
+    int32_t v0 = 0;
+    if (rc == 0 && pv == buf && len >= 4 && len <= 4096) memcpy(&v0, buf, 4);
     vlog("WSPGetSockOpt(%#x, %#x, %#x, %p, %p(%d)) = %d err %d len %d", s, level, name, (void *)pv, (void *)pl, len, rc, err, l2);
     out_free(t, buf);
     check("WSPGetSockOpt", rc == 0, rc != 0 && rc != SOCKET_ERROR, rc, err, &c);
     if (rc == 0 && pl == &l2 && len >= 0 && len <= 4096 && l2 > len)
         fail("WSPGetSockOpt(%#x, %#x) set *optlen to %d, more than the %d given", level, name, l2, len);
+    /* a socket's type never changes, and handles never alias */
+    if (rc == 0 && ri >= 0 && level == SOL_SOCKET && name == SO_TYPE && pv == buf && len >= 4 && len <= 4096 && v0 != recs[ri].type)
+        fail("WSPGetSockOpt(SO_TYPE) of a %s socket returned %d", recs[ri].type == SOCK_STREAM ? "stream" : "datagram", v0);
 }
 
 static void act_setsockopt(struct thr *t) {
@@ -995,6 +1009,8 @@ static void act_select(struct thr *t) {
     int nfds = chance(t, 80) ? 0 : (int)rnd32(t);
     int *ep = pick_errp(t, &err, &c);
     double bound = opt_call_ms + 20.0;
+    SOCKET *rin = NULL;
+    if (r && nr) { rin = malloc(4 * (size_t)nr); memcpy(rin, (char *)r + 4, 4 * (size_t)nr); }
     int rc = CALLB("WSPSelect", bound, WSPSelect(nfds, pr, pw, pe, ptv, ep));
     vlog("WSPSelect(%d, r=%p[%d], w=%p[%d]%s, e=%p[%d]%s, tv=%p) = %d err %d", nfds, (void *)pr, nr, (void *)pw, nw,
          w && w == r ? " (same)" : "", (void *)pe, ne, e && e == r ? " (same)" : "", (const void *)ptv, rc, err);
@@ -1003,7 +1019,23 @@ static void act_select(struct thr *t) {
     if (rc >= 0) {
         if (r && set_count(r) > nr) fail("WSPSelect grew readfds from %d to %d", nr, set_count(r));
         if (w && w != r && set_count(w) > nw) fail("WSPSelect grew writefds from %d to %d", nw, set_count(w));
+        if (r && pr == r && w != r && e != r && rc >= 0) {
+            int outn = set_count(r);
+            for (int i = 0; i < outn && i < nr; i++) {
+                SOCKET x;
+                memcpy(&x, (char *)r + 4 + 4 * (size_t)i, 4);
+                int in = 0;
+                for (int j = 0; j < nr && !in; j++) if (rin[j] == x) in = 1;
+                if (!in) fail("WSPSelect returned %#x in readfds, which was not in it", x);
+                for (int j = 0; j < i; j++) {
+                    SOCKET y;
+                    memcpy(&y, (char *)r + 4 + 4 * (size_t)j, 4);
+                    if (y == x) fail("WSPSelect returned %#x twice in readfds (RULINGS 9: kept once)", x);
+                }
+            }
+        }
     }
+    free(rin);
     free(r);
     if (w != r) free(w);
     if (e != r && e != w) free(e);
@@ -1055,9 +1087,14 @@ static void act_enumevents(struct thr *t) {
     int rc = CALL("WSPEnumNetworkEvents", WSPEnumNetworkEvents(s, ev, pa, pc, ep));
     vlog("WSPEnumNetworkEvents(%#x, %p, %p, %p(%d)) = %d err %d count %d", s, ev, (void *)pa, (void *)pc, in, rc, err, cnt);
     check("WSPEnumNetworkEvents", rc == 0, rc != 0 && rc != SOCKET_ERROR, rc, err, &c);
+    /* RULINGS 7: too small a count is WSAENOBUFS with the count needed */
+    if (rc != 0 && !c.noerr && err == WSAENOBUFS && pc == &cnt && (cnt <= in || cnt < 1 || cnt > FD_MAX_EVENTS))
+        fail("WSPEnumNetworkEvents failed with WSAENOBUFS and set *lpiCount to %d (given %d)", cnt, in);
     if (rc == 0 && pc == &cnt) {
         if (cnt < 0 || cnt > FD_MAX_EVENTS || (in >= 0 && cnt > in))
             fail("WSPEnumNetworkEvents set *lpiCount to %d (given %d)", cnt, in);
+        for (int i = cnt; i < FD_MAX_EVENTS && pa == arr; i++)
+            if (arr[i].Fired != 0x5A5A5A5A) fail("WSPEnumNetworkEvents wrote element %d beyond *lpiCount %d", i, cnt);
         for (int i = 0; i < cnt && pa == arr; i++) {
             if (arr[i].Fired != 0 && arr[i].Fired != 1) fail("WSPEnumNetworkEvents: element %d Fired = %d", i, arr[i].Fired);
             if (arr[i].ErrorCode != 0 && !is_wsa_code(arr[i].ErrorCode)) fail("WSPEnumNetworkEvents: element %d ErrorCode = %d", i, arr[i].ErrorCode);
@@ -1194,6 +1231,11 @@ static void act_windows(struct thr *t) {
             int ev = WSAGETSELECTEVENT(m.lParam), er = WSAGETSELECTERROR(m.lParam);
             if (ev == 0 || (ev & (ev - 1)) || ev > 0x80) fail("WS2GetMessage: lParam %#lx names event %#x", (unsigned long)m.lParam, ev);
             if (er && !is_wsa_code(er)) fail("WS2GetMessage: lParam %#lx carries error %d", (unsigned long)m.lParam, er);
+            int known = 0;
+            pthread_mutex_lock(&tmu);
+            for (int i = 0; i < nrec && !known; i++) if (recs[i].kind == K_SOCK && recs[i].h == m.wParam) known = 1;
+            pthread_mutex_unlock(&tmu);
+            if (!known) fail("WS2GetMessage: wParam %#lx is no socket the fuzzer ever had", (unsigned long)m.wParam);
         } else host_check("WS2GetMessage", 0);
     }
     }
@@ -1234,6 +1276,8 @@ static void act_ovresult(struct thr *t) {
          n, ok ? 0 : WSAGetLastError());
     if (ok && (ov == NULL || (uintptr_t)ov < 65536)) fail("WSAGetOverlappedResult succeeded with lpOverlapped %p", (void *)ov);
     if (ok && (pn == NULL || (uintptr_t)pn < 65536)) fail("WSAGetOverlappedResult succeeded with lpcbTransfer %p", (void *)pn);
+    if (ok && o && ov == &o->ov && o->posted && pn == &n && n > o->len)
+        fail("WSAGetOverlappedResult reported %u bytes for a %u-byte operation", n, o->len);
     /* an operation that was never posted (its call failed at once) holds the
      * caller's garbage: any result */
     if (!ok && (ov == &fake || (o && ov == &o->ov && o->posted))) host_check("WSAGetOverlappedResult", 0);
