@@ -636,6 +636,44 @@ static void act_close(struct thr *t) {
     check("WSPCloseSocket", rc == 0, rc != 0 && rc != SOCKET_ERROR, rc, err, &c);
 }
 
+/* Two threads close one socket at once: exactly one succeeds, the other
+ * gets WSAENOTSOCK (RULINGS 4: handles never alias). */
+struct close2 { SOCKET s; int slot; int rc, err; atomic_int go; };
+static void *close2_main(void *p) {
+    struct close2 *c = p;
+    my_slot = c->slot;
+    while (!atomic_load(&c->go)) {}
+    c->err = SENT;
+    c->rc = CALL("WSPCloseSocket (racing)", WSPCloseSocket(c->s, &c->err));
+    return NULL;
+}
+static void act_close_race(struct thr *t) {
+    int ri = pick_rec(t, K_SOCK, 0, 1);
+    if (ri < 0 || t->idx >= 8) { if (ri >= 0) { pthread_mutex_lock(&tmu); recs[ri].claimed = 0; pthread_mutex_unlock(&tmu); } return; }
+    struct close2 c2 = { .s = (SOCKET)recs[ri].h, .slot = MAXSLOTS / 2 + 8 + t->idx };
+    pthread_t th;
+    if (pthread_create(&th, NULL, close2_main, &c2) != 0) fail("pthread_create failed");
+    int err = SENT;
+    atomic_store(&c2.go, 1);
+    int rc = CALL("WSPCloseSocket (racing)", WSPCloseSocket(c2.s, &err));
+    pthread_join(th, NULL);
+    vlog("two WSPCloseSocket(%#x) at once: %d err %d, %d err %d", c2.s, rc, err, c2.rc, c2.err);
+    int ok = (rc == 0) + (c2.rc == 0);
+    int e_other = rc == 0 ? c2.err : err;
+    if (ok == 0) {
+        if (err == WSAEWOULDBLOCK && c2.err == WSAEWOULDBLOCK) {   /* SO_LINGER on a non-blocking socket: still open */
+            pthread_mutex_lock(&tmu); recs[ri].claimed = 0; pthread_mutex_unlock(&tmu);
+            return;
+        }
+        fail("two WSPCloseSocket(%#x) at once both failed: %d and %d", c2.s, err, c2.err);
+    }
+    if (ok == 2) fail("two WSPCloseSocket(%#x) at once both returned 0", c2.s);
+    /* WSAEWOULDBLOCK: a linger on a non-blocking socket kept it open for the other */
+    if (e_other != WSAENOTSOCK && e_other != WSAEWOULDBLOCK)
+        fail("of two WSPCloseSocket(%#x) at once, the second failed with %d, expected WSAENOTSOCK", c2.s, e_other);
+    mark_closed(ri);
+}
+
 static void act_bind(struct thr *t) {
     CX;
     int ri, len;
@@ -1721,6 +1759,7 @@ static const struct action actions[] = {
     { "enumprotocols", act_enumprotocols, 1, 0 },
     { "blocked", act_blocked, 1, 0 },
     { "pair", act_pair, 6, 0 },
+    { "closerace", act_close_race, 1, 0 },
 };
 #define NACT ((int)(sizeof actions / sizeof *actions))
 
