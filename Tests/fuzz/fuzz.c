@@ -301,6 +301,8 @@ struct rec {
     int claimed;       /* a thread is closing it */
     int privat;        /* a scenario's own socket: not picked */
     u_short port;      /* bound port (network order), 0 if unknown */
+    const char *origin; /* the action that made it, */
+    int creator, step;  /* on which thread, at which step */
 };
 #define MAXREC 16384
 static struct rec recs[MAXREC];
@@ -310,6 +312,8 @@ static pthread_mutex_t tmu = PTHREAD_MUTEX_INITIALIZER;
 static u_short dead_port;           /* network order: a port held by a bound, not listening,
                                        TCP socket and a UDP socket of the fuzzer: connects are refused */
 
+static __thread const char *cur_action = "setup";
+static __thread int cur_step;
 static int add_rec(int kind, uintptr_t h, int type, int ovl, int privat) {
     pthread_mutex_lock(&tmu);
     if (kind == K_SOCK || kind == K_UPCALL) {
@@ -322,7 +326,8 @@ static int add_rec(int kind, uintptr_t h, int type, int ovl, int privat) {
     }
     if (nrec >= MAXREC) { pthread_mutex_unlock(&tmu); return -1; }
     int i = nrec++;
-    recs[i] = (struct rec){ .kind = kind, .h = h, .type = type, .ovl = ovl, .privat = privat };
+    recs[i] = (struct rec){ .kind = kind, .h = h, .type = type, .ovl = ovl, .privat = privat,
+                            .origin = cur_action, .creator = my_thread, .step = cur_step };
     if (kind == K_SOCK && !privat) live_socks++;
     pthread_mutex_unlock(&tmu);
     return i;
@@ -629,7 +634,9 @@ static void act_close(struct thr *t) {
         if (rc == 0) mark_closed(ri);
         else {
             if (!c.noerr && (err == WSAENOTSOCK))
-                fail("WSPCloseSocket(%#x) of a live socket failed with WSAENOTSOCK", s);
+                fail("WSPCloseSocket(%#x) of a live socket failed with WSAENOTSOCK (record %d: made by '%s' on thread %d at step %d, %s%s)",
+                     s, ri, recs[ri].origin, recs[ri].creator, recs[ri].step, recs[ri].type == SOCK_STREAM ? "stream" : "datagram",
+                     recs[ri].ovl ? ", overlapped" : "");
             pthread_mutex_lock(&tmu); recs[ri].claimed = 0; pthread_mutex_unlock(&tmu);
         }
     }
@@ -1771,6 +1778,8 @@ static void run_step(struct thr *t, int uninit) {
         if (uninit && !actions[i].uninit) continue;
         if (r < actions[i].weight) {
             atomic_store(&G->slots[my_slot].step, t->step);
+            cur_action = actions[i].name;
+            cur_step = t->step;
             actions[i].fn(t);
             return;
         }
