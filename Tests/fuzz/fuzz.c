@@ -610,11 +610,17 @@ static void act_socket(struct thr *t) {
     if (s & 0x80000000u) fail("WSPSocket returned %#x: provider handles never have bit 31 set", s);
     int ovl = (flags & WSA_FLAG_OVERLAPPED) != 0;
     make_nonblocking(s);
-    int ri = add_rec(K_SOCK, s, type == SOCK_DGRAM ? SOCK_DGRAM : SOCK_STREAM, ovl, 0);
+    /* enough sockets: close it before anyone else can pick it, keep it as a stale handle */
+    int ri = add_rec(K_SOCK, s, type == SOCK_DGRAM ? SOCK_DGRAM : SOCK_STREAM, ovl, full);
     if (full || ri < 0) {
         int e = SENT;
         if (CALL("WSPCloseSocket", WSPCloseSocket(s, &e)) != 0) fail("WSPCloseSocket of a new socket failed: %d", e);
-        if (ri >= 0) mark_closed(ri);
+        if (ri >= 0) {
+            pthread_mutex_lock(&tmu);
+            recs[ri].closed = 1;
+            recs[ri].privat = 0;
+            pthread_mutex_unlock(&tmu);
+        }
     }
 }
 
