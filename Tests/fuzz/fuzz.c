@@ -2080,9 +2080,17 @@ static int run_child(unsigned long long seed, int steps, int threads, char *why,
                 kind[strcspn(kind, "\n")] = 0;
             } else if (kind[0] && !fn[0] && (p = strstr(line, " in "))) {
                 char name[160];
-                if (sscanf(p + 4, "%150s", name) == 1 &&
-                    (!strncmp(name, "WSP", 3) || !strncmp(name, "WSA", 3) || !strncmp(name, "WS2", 3) ||
-                     !strncmp(name, "WPU", 3) || !strncmp(name, "SleepEx", 7) || !strncmp(name, "__WSAFDIsSet", 12)))
+                if (sscanf(p + 4, "%150s", name) != 1) continue;
+                /* a Swift symbol of the export thunks: $s11ProviderKit9WSPSendTo... */
+                char *q = strstr(name, "ProviderKit");
+                if (name[0] == '$' && q) {
+                    q += 11;
+                    int len = 0;
+                    while (*q >= '0' && *q <= '9') len = len * 10 + (*q++ - '0');
+                    if (len > 0 && len < 60 && (int)strlen(q) >= len) { memmove(name, q, (size_t)len); name[len] = 0; }
+                }
+                if (!strncmp(name, "WSP", 3) || !strncmp(name, "WSA", 3) || !strncmp(name, "WS2", 3) ||
+                    !strncmp(name, "WPU", 3) || !strncmp(name, "SleepEx", 7) || !strncmp(name, "__WSAFDIsSet", 12))
                     snprintf(fn, sizeof fn, "%s", name);
             }
         }
