@@ -2089,6 +2089,7 @@ static int run_child(unsigned long long seed, int steps, int threads, char *why,
                     while (*q >= '0' && *q <= '9') len = len * 10 + (*q++ - '0');
                     if (len > 0 && len < 60 && (int)strlen(q) >= len) { memmove(name, q, (size_t)len); name[len] = 0; }
                 }
+                if (!strncmp(name, "WSAError", 8)) continue;   /* the error type, not an entry point */
                 if (!strncmp(name, "WSP", 3) || !strncmp(name, "WSA", 3) || !strncmp(name, "WS2", 3) ||
                     !strncmp(name, "WPU", 3) || !strncmp(name, "SleepEx", 7) || !strncmp(name, "__WSAFDIsSet", 12))
                     snprintf(fn, sizeof fn, "%s", name);
