@@ -8,6 +8,8 @@
 #   make demo             load the library with dlopen from a C host and use it
 #   make examples         the programs of examples/ and the Swift example, in build/examples
 #   make bench            raw Linux sockets vs. the SPI, with targets
+#   make fuzz             the SPI fuzzer (sanitizers) for FUZZ_SECONDS=600 [FUZZ_SEED=n]
+#                         [FUZZ_THREADS=1-4]; failures with their replay command
 #   make clean            remove build/ and .build/
 #
 # The library is built by SwiftPM with the Swift runtime linked statically, the
@@ -68,7 +70,7 @@ endef
 # $(PREFIX)/x becomes ${prefix}/x in the installed .pc file.
 pc-rel = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
-.PHONY: all lib prereqs install uninstall test demo examples bench clean
+.PHONY: all lib prereqs install uninstall test demo examples bench fuzz clean
 
 all: lib $(PC_OUT) $(CTL_OUT)
 
@@ -166,6 +168,15 @@ bench: all
 	@rm -rf $(BUILD)/bench-prefix
 	@$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(BUILD)/bench-prefix DESTDIR= >/dev/null
 	@CC="$(CC)" PKG_CONFIG="$(PKG_CONFIG)" bash scripts/bench.sh $(BUILD)/bench-prefix
+
+# The fuzzer links against an install in build/fuzz-prefix, like a user would
+# (scripts/fuzz.sh: FUZZ_SECONDS, FUZZ_SEED, FUZZ_SEEDS, FUZZ_THREADS,
+# FUZZ_STEPS, FUZZ_LOWPTR=0, FUZZ_ARGS).
+fuzz: all
+	@rm -rf $(BUILD)/fuzz-prefix
+	@$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(BUILD)/fuzz-prefix DESTDIR= >/dev/null
+	@CC="$(CC)" PKG_CONFIG="$(PKG_CONFIG)" FUZZ_SECONDS="$(FUZZ_SECONDS)" FUZZ_SEED="$(FUZZ_SEED)" \
+	  FUZZ_THREADS="$(FUZZ_THREADS)" bash scripts/fuzz.sh $(BUILD)/fuzz-prefix
 
 clean:
 	rm -rf $(BUILD) .build

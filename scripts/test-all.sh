@@ -7,6 +7,7 @@
 #   4 exports         scripts/check-exports.sh build/test-prefix/lib/libws2spi.so.2
 #   5 swift-test      swift test
 #   6 c-tests         scripts/run-c-tests.sh build/test-prefix (if present)
+#   6a fuzz           scripts/fuzz.sh build/test-prefix: the fuzzer, fixed seeds (FUZZ_TEST_SEEDS)
 #   6b cli            Tests/cli/test-ws2ctl.sh: the installed ws2ctl, as a user runs it
 #   7 python-host     Tests/python/ctypes_host.py: a non-C host loads the library
 #   8 examples        the programs of examples/ run their self-tests
@@ -156,6 +157,17 @@ else
     stage_no=$((stage_no + 1))
     echo
     echo "=== [$stage_no] c-tests: scripts/run-c-tests.sh not found, nothing to run ==="
+fi
+
+# 6a. The fuzzer (Tests/fuzz/fuzz.c, sanitizers) for a fixed list of seeds,
+# each one sequence of random calls in its own process (well under 60 s).
+# Change the list here; a failing seed prints its replay command.
+FUZZ_TEST_SEEDS=${FUZZ_TEST_SEEDS:-"1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30"}
+if [ "$installed" -eq 1 ]; then
+    run_stage fuzz counts_generic env FUZZ_SEEDS="$FUZZ_TEST_SEEDS" FUZZ_THREADS=1-4 FUZZ_STEPS=200 \
+        FUZZ_OUT=build/fuzz-test bash scripts/fuzz.sh "$prefix"
+else
+    skip_stage fuzz "the library was not installed"
 fi
 
 # 6b. The catalog tool, installed with the library, run as a user would.
