@@ -12,6 +12,9 @@ import CWS2SPI
 public protocol ServiceProvider: AnyObject, Sendable {
     /// WSPStartup: returns 0 or the error code (WSPStartup has no lpErrno).
     func startup(version: WORD, data: LPWSADATA?) -> Int32
+    /// A start-up is in force (RULINGS §3: without one, every other entry
+    /// point fails with WSANOTINITIALISED, before any argument is looked at).
+    var isStarted: Bool { get }
     func cleanup(callback: LPCLEANUPPROC?, callbackData: DWORD) throws(WSAError)
 
     func socket(family: Int32, type: Int32, protocol: Int32, providerID: DWORD, flags: Int32) throws(WSAError) -> SOCKET

@@ -45,6 +45,9 @@ extension TCPIPProvider {
             (except, .except, Int(except?.pointee.fd_count ?? 0)),
         ]
         let total = sets.reduce(0) { $0 + $1.2 }
+        // Nothing to wait for (every set NULL or empty): WSAEINVAL, as final
+        // Winsock says; with a NULL timeout nothing could ever end the call.
+        guard total > 0 else { throw .invalidArgument }
         // Open addressing from handle to entry: a power of two, at most half full.
         var tableSize = 8
         while tableSize < 2 * total { tableSize <<= 1 }

@@ -90,6 +90,8 @@ public final class TCPIPProvider: ServiceProvider, @unchecked Sendable {
         return socket
     }
 
+    public var isStarted: Bool { startups.load(ordering: .relaxed) > 0 }
+
     @inline(__always)
     func requireStarted() throws(WSAError) {
         guard startups.load(ordering: .relaxed) > 0 else { throw .notInitialised }

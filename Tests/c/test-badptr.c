@@ -813,3 +813,20 @@ TEST(low_errno_never_written) {
         CHECK_EQ(WS2HostStartup("", NULL, lpErrno), SOCKET_ERROR);
     }
 }
+
+/* RULINGS §3 first: with no start-up in force every entry point fails with
+ * WSANOTINITIALISED, bad pointers or not (as Winsock checks start-up first). */
+TEST(not_initialised_before_bad_pointer) {
+    int err = 0;
+    CHECK_EQ(WSPIoctlSocket(1, FIONBIO, (u_long *)1, &err), SOCKET_ERROR);
+    CHECK_EQ(err, WSANOTINITIALISED);
+    err = 0;
+    CHECK_EQ(WSPGetSockName(1, (struct sockaddr *)1, (int *)0xFFFF, &err), SOCKET_ERROR);
+    CHECK_EQ(err, WSANOTINITIALISED);
+    err = 0;
+    CHECK_EQ(WSPSelect(0, (fd_set *)1, NULL, NULL, NULL, &err), SOCKET_ERROR);
+    CHECK_EQ(err, WSANOTINITIALISED);
+    err = 0;
+    CHECK_EQ(WSPSocket(AF_INET, SOCK_STREAM, 0, 0, 0, &err), INVALID_SOCKET);
+    CHECK_EQ(err, WSANOTINITIALISED);
+}

@@ -540,3 +540,18 @@ TEST(select_entries_beyond_rlimit) {
     }
     t_cleanup();
 }
+
+/* Nothing to wait for: every set NULL or empty is WSAEINVAL (final Winsock;
+ * the draft names no error, and with a NULL timeout nothing could ever end
+ * the call), whatever the timeout. */
+TEST(select_no_sockets_einval) {
+    t_startup();
+    fd_set a, b;
+    FD_ZERO(&a);
+    FD_ZERO(&b);
+    struct timeval zero = { 0, 0 };
+    CHECK_WSA(WSPSelect(0, NULL, NULL, NULL, NULL, lpErrno), WSAEINVAL);
+    CHECK_WSA(WSPSelect(0, &a, &b, NULL, NULL, lpErrno), WSAEINVAL);
+    CHECK_WSA(WSPSelect(0, &a, NULL, &b, &zero, lpErrno), WSAEINVAL);
+    t_cleanup();
+}

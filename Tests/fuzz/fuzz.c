@@ -216,9 +216,9 @@ static void check(const char *name, int ok, int bad_rc, long long rc, int err, s
     if (bad_rc) fail("%s returned %lld: neither success nor SOCKET_ERROR", name, rc);
     if (c->uninit) {
         if (ok) fail("%s succeeded with no WSPStartup in force", name);
-        /* RULINGS 3 names WSANOTINITIALISED for every call; with a bad pointer
-         * among the arguments WSAEFAULT (RULINGS 4) may be found first. */
-        if (!c->noerr && err != WSANOTINITIALISED && !((c->fault || c->hostile) && err == WSAEFAULT))
+        /* RULINGS 3 names WSANOTINITIALISED for every call, bad pointers
+         * among the arguments or not (start-up is checked first). */
+        if (!c->noerr && err != WSANOTINITIALISED)
             fail("%s failed with %d with no WSPStartup in force, expected WSANOTINITIALISED (10093)", name, err);
         return;
     }
@@ -1395,7 +1395,7 @@ static void act_hooks(struct thr *t) {
         if (c.uninit || c.fault) {
             if (prev != NULL) fail("WSPSetBlockingHook32(%p) returned %p%s", (void *)(uintptr_t)h, (void *)(uintptr_t)prev,
                                    c.uninit ? " with no start-up" : "");
-            if (!c.noerr && err != (c.uninit ? WSANOTINITIALISED : WSAEFAULT) && !(c.uninit && c.fault && err == WSAEFAULT))
+            if (!c.noerr && err != (c.uninit ? WSANOTINITIALISED : WSAEFAULT))
                 fail("WSPSetBlockingHook32(%p) failed with %d", (void *)(uintptr_t)h, err);
         } else {
             if (prev != NULL && prev != hook_fn) fail("WSPSetBlockingHook32 returned %p: not a hook of this thread", (void *)(uintptr_t)prev);

@@ -91,9 +91,18 @@ func status(_ lpErrno: UnsafeMutablePointer<Int32>?, gated: Bool = true,
         try body(installedProvider)
         return 0
     } catch {
-        store(error.code, lpErrno)
+        store(boundaryCode(error), lpErrno)
         return socketError
     }
+}
+
+/// The code a failed entry point reports: the export layer checks pointers
+/// before the provider runs, so a bad pointer while no start-up is in force
+/// becomes WSANOTINITIALISED (RULINGS §3 comes first, as in Winsock). Only
+/// the failure path pays for the check.
+@inline(__always) @usableFromInline
+func boundaryCode(_ error: WSAError) -> Int32 {
+    error == .fault && !installedProvider.isStarted ? WSAError.notInitialised.code : error.code
 }
 
 /// Runs an entry point that returns a value, or `failure` with *lpErrno set.
@@ -106,7 +115,7 @@ func value<T>(_ lpErrno: UnsafeMutablePointer<Int32>?, failure: T, _ body: (any 
     do {
         return try body(installedProvider)
     } catch {
-        store(error.code, lpErrno)
+        store(boundaryCode(error), lpErrno)
         return failure
     }
 }
