@@ -232,11 +232,11 @@ extension TCPIPProvider {
             if st.contains(.listening) {
                 return (Int16(POLLIN), socket.state.withLock { !$0.pending.isEmpty })
             }
-            if socket.kind == .stream && !st.contains(.connected) { return (0, false) }
+            if !st.contains(.connected) && socket.kind == .stream { return (0, false) }
             return (Int16(POLLIN | POLLRDHUP) | (inline ? Int16(POLLPRI) : 0), false)
         case .write:
             if st.contains(.connecting) { return (Int16(POLLOUT), false) }
-            if socket.kind == .stream && !st.contains(.connected) { return (0, false) }
+            if !st.contains(.connected) && socket.kind == .stream { return (0, false) }
             return (Int16(POLLOUT), false)
         case .except:
             if st.contains(.connectFailed) || (st.contains(.urgentHeld) && !inline) { return (0, true) }
@@ -254,12 +254,12 @@ extension TCPIPProvider {
         switch kind {
         case .read:
             if st.contains(.listening) { return r & Int32(POLLIN) != 0 || socket.state.withLock { !$0.pending.isEmpty } }
-            if socket.kind == .stream && !st.contains(.connected) { return false }
+            if !st.contains(.connected) && socket.kind == .stream { return false }
             let mask = Int32(POLLIN | POLLRDHUP | POLLHUP | POLLERR) | (st.contains(.oobInline) ? Int32(POLLPRI) : 0)
             return r & mask != 0
         case .write:
             if st.contains(.connectFailed) || st.contains(.listening) { return false }
-            if socket.kind == .stream && !st.contains(.connected) { return false }
+            if !st.contains(.connected) && socket.kind == .stream { return false }
             return r & Int32(POLLOUT | POLLERR | POLLHUP) != 0
         case .except:
             if st.contains(.connectFailed) || (st.contains(.urgentHeld) && !st.contains(.oobInline)) { return true }
