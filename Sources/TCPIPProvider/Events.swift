@@ -179,12 +179,11 @@ extension TCPIPProvider {
 
     /// After a receive: level-triggered FD_READ again if data may remain
     /// (the buffer was filled), or FD_CLOSE once the data before a FIN is
-    /// read. A receive that took the last data (`drained`: it found none,
-    /// or it did not fill its buffer) withdraws an unreported FD_READ when
-    /// nothing is left (RULINGS §7); that costs a poll(2) only while one is
-    /// recorded.
+    /// read. Otherwise the receive may have taken the last data: an
+    /// unreported FD_READ is withdrawn when nothing is left (RULINGS §7);
+    /// that costs a poll(2) only while one is recorded.
     @inline(__always)
-    func afterReceive(_ socket: IPSocket, filled: Bool, drained: Bool) {
+    func afterReceive(_ socket: IPSocket, filled: Bool) {
         let st = socket.current
         guard st.contains(.watched), let w = socket.watch.load() else { return }
         if filled || st.contains(.peerClosed) || st.contains(.urgentHeld) { w.kick(); return }

@@ -38,17 +38,17 @@ extension TCPIPProvider {
         }
         switch outcome {
         case .wouldBlock, .progressed:
-            if st.contains(.watched) { afterReceive(socket, filled: false, drained: true) }
+            if st.contains(.watched) { afterReceive(socket, filled: false) }
             throw .wouldBlock
         case .finished(let error, let n, let f):
             if error != 0 && error != WSAError.messageSize.code {
                 if socket.current.contains(.closed) { throw .interrupted }
-                if st.contains(.watched) { afterReceive(socket, filled: true, drained: false) }
+                if st.contains(.watched) { afterReceive(socket, filled: true) }
                 throw WSAError(code: error)
             }
             received.pointee = DWORD(n)
             flags.pointee = f
-            if st.contains(.watched) { afterReceive(socket, filled: n >= Int(length), drained: false) }
+            if st.contains(.watched) { afterReceive(socket, filled: n >= Int(length)) }
             if error != 0 { throw WSAError(code: error) }   // truncated datagram: bytes and MSG_PARTIAL are set
         }
     }
@@ -229,26 +229,26 @@ extension TCPIPProvider {
     @inline(__always)
     private func sendDatagram(_ socket: IPSocket, _ buffer: UnsafeRawPointer?, _ length: DWORD, _ kernelFlags: Int32,
                               _ target: IPv4Endpoint?) throws(WSAError) -> Int {
-            let nonBlocking = socket.isNonBlocking
-            let f = kernelFlags | (nonBlocking ? Int32(MSG_DONTWAIT) : 0)
-            let n: Int
-            if let target {
-                n = try target.withLinux { (sa, len) throws(WSAError) -> Int in
-                    nonBlocking
-                        ? try call { () throws(Errno) in try Sys.sendto(socket.fd, buffer, Int(length), f, sa, len) }
-                        : try socket.blocking(until: Int16(POLLOUT)) { (dontWait) throws(Errno) in
-                            try Sys.sendto(socket.fd, buffer, Int(length), f | dontWait, sa, len)
-                        }
-                }
-                socket.set(.bound)   // sendto binds an unbound socket
-            } else {
-                n = nonBlocking
-                    ? try call { () throws(Errno) in try Sys.send(socket.fd, buffer, Int(length), f) }
+        let nonBlocking = socket.isNonBlocking
+        let f = kernelFlags | (nonBlocking ? Int32(MSG_DONTWAIT) : 0)
+        let n: Int
+        if let target {
+            n = try target.withLinux { (sa, len) throws(WSAError) -> Int in
+                nonBlocking
+                    ? try call { () throws(Errno) in try Sys.sendto(socket.fd, buffer, Int(length), f, sa, len) }
                     : try socket.blocking(until: Int16(POLLOUT)) { (dontWait) throws(Errno) in
-                        try Sys.send(socket.fd, buffer, Int(length), f | dontWait)
+                        try Sys.sendto(socket.fd, buffer, Int(length), f | dontWait, sa, len)
                     }
             }
-            return n
+            socket.set(.bound)   // sendto binds an unbound socket
+        } else {
+            n = nonBlocking
+                ? try call { () throws(Errno) in try Sys.send(socket.fd, buffer, Int(length), f) }
+                : try socket.blocking(until: Int16(POLLOUT)) { (dontWait) throws(Errno) in
+                    try Sys.send(socket.fd, buffer, Int(length), f | dontWait)
+                }
+        }
+        return n
     }
 
     /// What WSPSend and WSPSendTo check before sending, overlapped or not:
