@@ -1,8 +1,9 @@
 # ws2spi: the Winsock 2 Service Provider Interface on Linux.
 #
-#   make                  check prerequisites, build build/lib/libws2spi.so.2
-#                         and the catalog tool build/bin/ws2ctl
-#   make install          PREFIX=/usr/local DESTDIR= (lib, header, pkg-config)
+#   make                  check prerequisites, build build/lib/libws2_32.so.2
+#                         (the Winsock DLL part), build/lib/libws2spi.so.2
+#                         (the TCP/IP provider) and the catalog tool build/bin/ws2ctl
+#   make install          PREFIX=/usr/local DESTDIR= (libs, header, pkg-config)
 #   make uninstall        remove what `make install` put there
 #   make test             every test stage, ending with "N passed, M failed"
 #   make demo             load the library with dlopen from a C host and use it
@@ -12,11 +13,14 @@
 #                         [FUZZ_THREADS=1-4]; failures with their replay command
 #   make clean            remove build/ and .build/
 #
-# The library is built by SwiftPM with the Swift runtime linked statically, the
-# exports fixed by scripts/ws2spi.map and the soname libws2spi.so.2, so a C
-# program needs nothing from the Swift toolchain at run time. It is marked
-# nodelete: dlclose never unmaps code that the event engine's thread or a
-# queued callback may still run.
+# Two libraries (RULINGS §13): libws2_32.so.2, the Winsock DLL part (host
+# services, upcalls, catalog, host API; scripts/ws2_32.map), and
+# libws2spi.so.2, the TCP/IP provider (the WSP* entry points only;
+# scripts/ws2spi.map), linked against the first with a $ORIGIN run path.
+# Each is built by SwiftPM with the Swift runtime linked statically, its
+# exports fixed by its map and its soname, so a C program needs nothing from
+# the Swift toolchain at run time. Both are marked nodelete: dlclose never
+# unmaps code that an engine thread or a queued callback may still run.
 
 .DEFAULT_GOAL := all
 SHELL := /bin/sh
@@ -25,6 +29,8 @@ VERSION      := 2.0.0
 SOVERSION    := $(firstword $(subst ., ,$(VERSION)))
 LIBNAME      := libws2spi.so
 SONAME       := $(LIBNAME).$(SOVERSION)
+HOSTNAME_    := libws2_32.so
+HOSTSONAME   := $(HOSTNAME_).$(SOVERSION)
 
 PREFIX       ?= /usr/local
 DESTDIR      ?=
@@ -43,6 +49,7 @@ CFLAGS       ?= -O2 -g -Wall -Wextra
 
 BUILD        := build
 LIB_OUT      := $(BUILD)/lib/$(SONAME)
+HOST_OUT     := $(BUILD)/lib/$(HOSTSONAME)
 CTL_OUT      := $(BUILD)/bin/ws2ctl
 PC_OUT       := $(BUILD)/lib/pkgconfig/ws2spi.pc
 # The linker: lld from the Swift toolchain when it has one. gold (the
@@ -50,16 +57,22 @@ PC_OUT       := $(BUILD)/lib/pkgconfig/ws2spi.pc
 # .dynsym, as LOCAL entries with GLOB_DAT relocations; lld drops them, so
 # `nm -D` shows only the map's symbols. SWIFT_LD= keeps the default linker.
 SWIFT_LD     ?= $(if $(wildcard $(dir $(realpath $(SWIFT)))ld.lld),lld)
-SWIFT_BUILD_FLAGS := -c release --product ws2spi \
+# $(call swift-lib-flags,PRODUCT,MAP,SONAME): a self-contained C library.
+swift-lib-flags = -c release --product $(1) \
 	-Xswiftc -static-stdlib \
 	$(if $(SWIFT_LD),-Xswiftc -use-ld=$(SWIFT_LD)) \
-	-Xlinker --version-script=$(CURDIR)/scripts/ws2spi.map \
-	-Xlinker -soname=$(SONAME) \
+	-Xlinker --version-script=$(CURDIR)/scripts/$(2) \
+	-Xlinker -soname=$(3) \
 	-Xlinker -z -Xlinker nodelete
+HOST_BUILD_FLAGS := $(call swift-lib-flags,ws2_32,ws2_32.map,$(HOSTSONAME))
+# The provider needs libws2_32.so.2 (DT_NEEDED) and finds it beside itself
+# (SwiftPM gives every product the run path $ORIGIN).
+SWIFT_BUILD_FLAGS := $(call swift-lib-flags,ws2spi,ws2spi.map,$(SONAME)) \
+	-Xlinker -L$(CURDIR)/$(BUILD)/lib -Xlinker -l:$(HOSTSONAME)
 
 # Everything the library is built from; `make` relinks only when one changes.
 LIB_DEPS := $(shell find Sources -type f 2>/dev/null) \
-	$(wildcard Package.swift scripts/ws2spi.map include/*.h) Makefile
+	$(wildcard Package.swift scripts/ws2spi.map scripts/ws2_32.map include/*.h) Makefile
 
 # pkg-config file from ws2spi.pc.in: $(call make-pc,prefix,libdir,includedir)
 # (libdir and includedir may refer to ${prefix}).
@@ -74,7 +87,7 @@ pc-rel = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
 all: lib $(PC_OUT) $(CTL_OUT)
 
-lib: $(LIB_OUT)
+lib: $(HOST_OUT) $(LIB_OUT)
 
 prereqs:
 	@command -v "$(SWIFT)" >/dev/null 2>&1 || { \
@@ -89,7 +102,16 @@ prereqs:
 # SwiftPM compiles the C shim with the CC of the environment when there is
 # one (`make test CC=gcc`, a CI job); gcc does not take clang's -target, so
 # swift runs without CC/CXX and uses the toolchain's clang.
-$(LIB_OUT): $(LIB_DEPS) | prereqs
+$(HOST_OUT): $(LIB_DEPS) | prereqs
+	@echo "ws2spi: swift build -c release --product ws2_32 (static Swift runtime, soname $(HOSTSONAME))"
+	@env -u CC -u CXX "$(SWIFT)" build --quiet $(HOST_BUILD_FLAGS)
+	@mkdir -p $(@D)
+	@cp -f .build/release/$(HOSTNAME_) $@.tmp && mv -f $@.tmp $@
+	@ln -sfn $(HOSTSONAME) $(@D)/$(HOSTNAME_)
+	@echo "ws2spi: built $@"
+
+# After the Winsock DLL part, which it links against: one swift build at a time.
+$(LIB_OUT): $(LIB_DEPS) $(HOST_OUT) | prereqs
 	@echo "ws2spi: swift build -c release --product ws2spi (static Swift runtime, soname $(SONAME))"
 	@env -u CC -u CXX "$(SWIFT)" build --quiet $(SWIFT_BUILD_FLAGS)
 	@mkdir -p $(@D)
@@ -115,6 +137,8 @@ $(PC_OUT): ws2spi.pc.in Makefile
 
 install: all
 	install -d "$(DESTDIR)$(LIBDIR)" "$(DESTDIR)$(INCLUDEDIR)" "$(DESTDIR)$(PKGCONFIGDIR)"
+	install -m 0755 $(HOST_OUT) "$(DESTDIR)$(LIBDIR)/$(HOSTSONAME)"
+	ln -sfn $(HOSTSONAME) "$(DESTDIR)$(LIBDIR)/$(HOSTNAME_)"
 	install -m 0755 $(LIB_OUT) "$(DESTDIR)$(LIBDIR)/$(SONAME)"
 	ln -sfn $(SONAME) "$(DESTDIR)$(LIBDIR)/$(LIBNAME)"
 	install -m 0644 include/ws2spi.h "$(DESTDIR)$(INCLUDEDIR)/ws2spi.h"
@@ -124,6 +148,7 @@ install: all
 
 uninstall:
 	rm -f "$(DESTDIR)$(LIBDIR)/$(SONAME)" "$(DESTDIR)$(LIBDIR)/$(LIBNAME)" \
+	      "$(DESTDIR)$(LIBDIR)/$(HOSTSONAME)" "$(DESTDIR)$(LIBDIR)/$(HOSTNAME_)" \
 	      "$(DESTDIR)$(INCLUDEDIR)/ws2spi.h" "$(DESTDIR)$(PKGCONFIGDIR)/ws2spi.pc" \
 	      "$(DESTDIR)$(BINDIR)/ws2ctl"
 

@@ -1,12 +1,22 @@
 // swift-tools-version:6.0
 // ws2spi: the Winsock 2 Service Provider Interface on Linux.
 //
+// Two kinds of library, as in the draft's Figure 1 (RULINGS §13): the Winsock
+// DLL part, libws2_32.so.2 (product ws2_32: host services, upcalls, catalog,
+// host API; one per process), and providers that export the 27 WSP* entry
+// points only and call the DLL through its C functions (product ws2spi:
+// libws2spi.so.2, the TCP/IP provider). The two share no Swift code at run
+// time: each links its own copy of the layers below.
+//
 // Layers, bottom to top:
 //   CWS2SPI        C shim: imports include/ws2spi.h (USE_WS_PREFIX) into Swift,
 //                  inline helpers for the header's function-like macros.
 //   WSACodes       the Winsock error codes: one table, shared by both sides.
-//   ProviderKit    what every provider needs: errors, syscalls, handle table,
-//                  the ServiceProvider protocol and the C export thunks.
+//   WS2Base        what both libraries need: WSAError, the syscall layer with
+//                  its fault switch, the handle table, where errors go.
+//   WS2Host        libws2_32.so.2: the Winsock DLL part and its C exports.
+//   ProviderKit    what every provider needs: the ServiceProvider protocol,
+//                  the event engine, the WSP* export thunks, the host calls.
 //   TCPIPProvider  the TCP/IP provider over Linux kernel sockets.
 //   SPIExports     the .so: installs the TCP/IP provider behind the exports.
 //   WS2SPI         the Swift module for Swift programs: loads a provider .so
@@ -17,8 +27,11 @@ import PackageDescription
 let package = Package(
     name: "ws2spi",
     products: [
-        // libws2spi.so; `make` links it with the Swift runtime static, a
-        // version script and the soname libws2spi.so.2.
+        // libws2_32.so, the Winsock DLL part; `make` links it with the Swift
+        // runtime static, scripts/ws2_32.map and the soname libws2_32.so.2.
+        .library(name: "ws2_32", type: .dynamic, targets: ["WS2Host"]),
+        // libws2spi.so, the TCP/IP provider; `make` links it like ws2_32,
+        // with scripts/ws2spi.map, against libws2_32.so.2.
         .library(name: "ws2spi", type: .dynamic, targets: ["SPIExports"]),
         .library(name: "ProviderKit", targets: ["ProviderKit"]),
         // The Swift module for Swift programs: loads a provider .so at run time.
@@ -45,7 +58,13 @@ let package = Package(
         .executableTarget(name: "ws2ctl", dependencies: [
             "WS2Catalog", "CWS2SPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "ProviderKit", dependencies: ["CWS2SPI", "WS2Catalog", "WSACodes"]),
+        .target(name: "WS2Base", dependencies: ["CWS2SPI", "WSACodes"]),
+        // The Winsock DLL part. Its thunks define the C host services that
+        // ProviderKit calls; a test binary links both.
+        .target(name: "WS2Host", dependencies: ["CWS2SPI", "WSACodes", "WS2Base", "WS2Catalog"]),
+        // Links no WS2Host code: the host services are C symbols resolved
+        // against libws2_32.so.2 (or WS2Host in a test binary).
+        .target(name: "ProviderKit", dependencies: ["CWS2SPI", "WS2Base", "WS2Catalog", "WSACodes"]),
         .target(name: "TCPIPProvider", dependencies: ["ProviderKit", "CWS2SPI", "WS2Catalog"]),
         .target(name: "SPIExports", dependencies: ["ProviderKit", "TCPIPProvider", "CWS2SPI"]),
         // libffi: Swift closures as C callbacks (WS2SPI).
@@ -56,11 +75,12 @@ let package = Package(
         .executableTarget(name: "ws2spi-swift-example", dependencies: [
             "WS2SPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "ProviderKitTests", dependencies: ["ProviderKit", "CWS2SPI"]),
+        .testTarget(name: "ProviderKitTests", dependencies: ["ProviderKit", "WS2Host", "WS2Base", "CWS2SPI", "SPIExports"]),
         .testTarget(name: "WS2CatalogTests", dependencies: ["WS2Catalog", "CWS2SPI"]),
         // Loads build/lib/libws2spi.so.2 (built by `make`) through WS2SPI.
         .testTarget(name: "WS2SPITests", dependencies: ["WS2SPI", "WS2Catalog", "CWS2SPI"]),
-        // SPIExports supplies ws2spi_provider_instance, which ProviderKit's thunks call.
-        .testTarget(name: "TCPIPProviderTests", dependencies: ["TCPIPProvider", "ProviderKit", "CWS2SPI", "SPIExports"]),
+        // SPIExports supplies ws2spi_provider_instance, which ProviderKit's
+        // thunks call; WS2Host the host services ProviderKit calls.
+        .testTarget(name: "TCPIPProviderTests", dependencies: ["TCPIPProvider", "ProviderKit", "CWS2SPI", "SPIExports", "WS2Host"]),
     ]
 )

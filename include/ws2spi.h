@@ -1093,6 +1093,55 @@ int WSPAPI WPUXxxQueueUserAPC32(DWORD dwThreadId,
 
 DWORD WSPAPI WPUXxxGetCurrentThreadId32(VOID);
 
+/* Upcalls not in the draft (RULINGS §13).  The Winsock DLL (libws2_32.so.2)
+ * and each provider are separate libraries; these are what a provider needs
+ * of the DLL to share its handles with every other provider.
+ *
+ * WPUXxxReserveSocketRange reserves SOCKET values for the calling provider
+ * library: every SOCKET it hands out has (s >> 16) in [*lpwFirst, *lpwLast],
+ * which no other provider and no WPUXxxCreateSocketHandle handle uses.  Call
+ * it once per process, from WSPStartup, before starting any thread (it also
+ * readies the DLL's state, for fork safety).  lpfnCheck answers for values of
+ * the range (WSAGetOverlappedResult): 0 for a live socket, else
+ * WSANOTINITIALISED or WSAENOTSOCK.  Errors: WSAEFAULT, WSAEMFILE (all 16
+ * ranges taken).
+ * WPUXxxIsEventHandle / WPUXxxIsWindowHandle: TRUE for a live event object /
+ * message window.
+ * WPUXxxPostMessage posts a message to a message window (WSPAsyncSelect32):
+ * FALSE, with WSA_INVALID_HANDLE as the last error, when it is not live.
+ * WPUXxxCompleteOverlappedRequest reports the end of an overlapped operation
+ * (RULINGS §8): InternalHigh = cbTransferred, Offset = dwFlags, then
+ * Internal = dwError; then lpCompletionRoutine(dwError, cbTransferred,
+ * lpOverlapped) is queued as an APC to thread dwThreadId (the posting thread's
+ * WPUXxxGetCurrentThreadId32), or, without a routine, hEvent (as read when
+ * the operation was posted; may be NULL) is set.  Errors: WSAEFAULT;
+ * WSAEINVAL when dwThreadId is no live thread (the APC is dropped). */
+
+typedef int (WSPAPI *LPWPUSOCKETCHECKPROC)(SOCKET s);
+
+int WSPAPI WPUXxxReserveSocketRange(LPWPUSOCKETCHECKPROC lpfnCheck,
+                                    WORD *lpwFirst,
+                                    WORD *lpwLast,
+                                    int *lpErrno);
+
+BOOL WSPAPI WPUXxxIsEventHandle(WSAEVENT hEvent);
+
+BOOL WSPAPI WPUXxxIsWindowHandle(HWND hWnd);
+
+BOOL WSPAPI WPUXxxPostMessage(HWND hWnd,
+                              UINT Msg,
+                              WPARAM wParam,
+                              LPARAM lParam);
+
+int WSPAPI WPUXxxCompleteOverlappedRequest(LPWSAOVERLAPPED lpOverlapped,
+                                           DWORD dwError,
+                                           DWORD cbTransferred,
+                                           DWORD dwFlags,
+                                           WSAEVENT hEvent,
+                                           LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+                                           DWORD dwThreadId,
+                                           int *lpErrno);
+
 /* Installation (§5, RULINGS §12) */
 
 int WSPAPI WPUInstallProvider(const char *lpszProviderName,

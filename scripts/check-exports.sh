@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # check-exports.sh LIBRARY [MAP]
 #
-# Checks a built libws2spi.so.2 against the version script (default
-# scripts/ws2spi.map, a GNU ld script `{ global: a; b; ... local: *; };`):
+# Checks a built library (libws2spi.so.2, libws2_32.so.2) against its version
+# script (default scripts/ws2spi.map, a GNU ld script
+# `{ global: a; b; ... local: *; };`):
 #   - it exports every global symbol of the map, and nothing else;
 #   - no Swift-mangled ($s...) symbol is exported;
-#   - its soname is libws2spi.so.2;
+#   - its soname is its file name (libws2spi.so.2, libws2_32.so.2);
 #   - `env -i ldd` shows no Swift runtime libraries (libswift*, libFoundation*,
 #     libdispatch, libBlocksRuntime) and every dependency resolves;
 #   - no RPATH/RUNPATH points into a Swift toolchain.
@@ -14,7 +15,7 @@ set -u
 
 lib=${1:?usage: check-exports.sh LIBRARY [MAP]}
 map=${2:-$(dirname "$0")/ws2spi.map}
-want_soname=libws2spi.so.2
+want_soname=$(basename "$lib")
 
 passed=0 failed=0
 ok()   { echo "ok   - $*"; passed=$((passed + 1)); }

@@ -4,7 +4,9 @@
 #   1 header-matrix   scripts/header-matrix.sh
 #   2 build           make all (release library, build/lib/libws2spi.so.2)
 #   3 install         make install PREFIX=build/test-prefix (fresh each time)
-#   4 exports         scripts/check-exports.sh build/test-prefix/lib/libws2spi.so.2
+#   4 exports         scripts/check-exports.sh on libws2_32.so.2 and libws2spi.so.2,
+#                     scripts/check-header-exports.sh (each function of the header
+#                     exported by exactly one of them)
 #   5 swift-test      swift test
 #   6 c-tests         scripts/run-c-tests.sh build/test-prefix (if present)
 #   6a fuzz           scripts/fuzz.sh build/test-prefix: the fuzzer, fixed seeds (FUZZ_TEST_SEEDS)
@@ -137,7 +139,10 @@ fi
 
 # 4. The exported symbols, soname and dependencies of the installed library.
 if [ "$installed" -eq 1 ]; then
-    run_stage exports counts_generic $(script_cmd scripts/check-exports.sh) "$prefix/lib/libws2spi.so.2"
+    run_stage exports counts_generic $(script_cmd scripts/check-exports.sh) "$prefix/lib/libws2spi.so.2" scripts/ws2spi.map
+    run_stage exports-host counts_generic $(script_cmd scripts/check-exports.sh) "$prefix/lib/libws2_32.so.2" scripts/ws2_32.map
+    run_stage exports-header counts_generic $(script_cmd scripts/check-header-exports.sh) include/ws2spi.h \
+        "$prefix/lib/libws2_32.so.2" "$prefix/lib/libws2spi.so.2"
 else
     skip_stage exports "the library was not installed"
 fi

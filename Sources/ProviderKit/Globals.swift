@@ -5,18 +5,18 @@
 // thread still has its parent's cached id, so if it and the engine thread
 // first touch the same global at once, the kernel refuses the lock and both
 // spin for ever. WSPStartup runs this before the engine thread can exist, so
-// in a forked child every global the engine uses is already initialised.
+// in a forked child every global the engine uses is already initialised;
+// the Winsock DLL's globals are made by the same call (WPUXxxReserveSocketRange
+// through ProviderSockets).
 import CWS2SPI
 
 public enum ProviderKitGlobals {
-    /// Initialises every global the engine thread and the host services share.
+    /// Initialises every global the engine thread shares with callers, here
+    /// and in the Winsock DLL.
     public static func initialize() {
         _ = Reactor.shared
         _ = WSAError(errno: 11)
-        _ = EventObjects.table.capacity
-        _ = MessageWindows.table.capacity
-        _ = SocketHandles.capacity
-        _ = HostThreads.registry.withLock { $0.threads.count }
-        OverlappedStatus.initializeGlobals()
+        _ = ProviderSockets.reservation
+        _ = HostCalls.cleanupCallbacks.withLock { $0.pending.count }
     }
 }

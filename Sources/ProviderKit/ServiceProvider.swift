@@ -47,10 +47,10 @@ public protocol ServiceProvider: AnyObject, Sendable {
               to: UnsafeRawPointer?, toLength: Int32?,
               overlapped: LPWSAOVERLAPPED?, completion: LPWSAOVERLAPPED_COMPLETION_ROUTINE?) throws(WSAError)
 
-    /// WSAGetOverlappedResult for an operation posted on socket `s`: returns
-    /// when it succeeded (bytes, flags stored), throws its error, or
-    /// WSA_IO_INCOMPLETE while it is pending and `wait` is false.
-    func overlappedResult(_ s: SOCKET, overlapped: LPWSAOVERLAPPED?, transferred: LPDWORD?, wait: Bool, flags: LPDWORD?) throws(WSAError)
+    /// Whether `s` is one of this provider's live sockets: returns, or
+    /// throws WSANOTINITIALISED / WSAENOTSOCK. The Winsock DLL asks it for
+    /// WSAGetOverlappedResult (RULINGS §13), from any thread.
+    func checkSocket(_ s: SOCKET) throws(WSAError)
 
     // Notification models (the network-events issue).
     func asyncSelect(_ s: SOCKET, window: HWND?, message: UInt32, events: Int32) throws(WSAError)

@@ -56,14 +56,14 @@ extension TCPIPProvider {
     public func eventSelect(_ s: SOCKET, event: WSAEVENT?, events: Int32) throws(WSAError) {
         let socket = try lookup(s)
         guard events & ~NetworkEvents.all.rawValue == 0 else { throw .invalidArgument }
-        if events != 0 { guard let event, EventObjects.isValid(event) else { throw .invalidArgument } }
+        if events != 0 { guard let event, HostCalls.isEvent(event) else { throw .invalidArgument } }
         try select(socket, handle: s, events == 0 ? nil : .event(event!), NetworkEvents(rawValue: events))
     }
 
     public func asyncSelect(_ s: SOCKET, window: HWND?, message: UInt32, events: Int32) throws(WSAError) {
         let socket = try lookup(s)
         guard events & ~NetworkEvents.all.rawValue == 0 else { throw .invalidArgument }
-        if events != 0 { guard let window, MessageWindows.isValid(window) else { throw .invalidArgument } }
+        if events != 0 { guard let window, HostCalls.isWindow(window) else { throw .invalidArgument } }
         try select(socket, handle: s, events == 0 ? nil : .window(window!, message), NetworkEvents(rawValue: events))
     }
 
@@ -77,13 +77,13 @@ extension TCPIPProvider {
     public func enumNetworkEvents(_ s: SOCKET, event: WSAEVENT?, records: LPWSANETWORKEVENT?, count: LPINT?) throws(WSAError) {
         let socket = try lookup(s)
         guard let records, let count else { throw .fault }
-        if let event, !EventObjects.isValid(event) { throw .invalidArgument }
+        if let event, !HostCalls.isEvent(event) { throw .invalidArgument }
         guard let watch = socket.watch.load() else {
             // Nothing was ever selected: an empty record.
             let n = min(Int(max(count.pointee, 0)), NetworkEvents.count)
             for i in 0..<n { records[i] = WSANETWORKEVENT(Fired: 0, ErrorCode: 0) }
             count.pointee = Int32(n)
-            if let event { _ = EventObjects.reset(event) }
+            if let event { HostCalls.resetEvent(event) }
             return
         }
         try watch.registration.enumerate(records, count: count, reset: event)

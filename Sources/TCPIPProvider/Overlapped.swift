@@ -171,11 +171,7 @@ extension TCPIPProvider {
         sent?.pointee = DWORD(n)
     }
 
-    public func overlappedResult(_ s: SOCKET, overlapped: LPWSAOVERLAPPED?, transferred: LPDWORD?, wait: Bool,
-                                 flags: LPDWORD?) throws(WSAError) {
-        _ = try lookup(s)
-        try OverlappedStatus.result(overlapped, transferred: transferred, wait: wait, flags: flags)
-    }
+    public func checkSocket(_ s: SOCKET) throws(WSAError) { _ = try lookup(s) }
 
     /// An overlapped socket is watched by the engine from its first
     /// overlapped call on, so that queued operations hear of readiness.

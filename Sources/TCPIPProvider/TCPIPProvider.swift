@@ -21,7 +21,9 @@ public final class TCPIPProvider: ServiceProvider, @unchecked Sendable {
     /// Serialises start-up and clean-up against each other.
     let lifecycle = Mutex<Void>(())
 
-    let sockets = HandleTable<IPSocket>()
+    /// The sockets, with SOCKET values from the range the Winsock DLL
+    /// reserved for this library (RULINGS §13).
+    let sockets = HandleTable<IPSocket>(space: ProviderSockets.space)
     let groups = GroupTable()
 
     public init() {}
@@ -31,6 +33,8 @@ public final class TCPIPProvider: ServiceProvider, @unchecked Sendable {
     public func startup(version: WORD, data: LPWSADATA?) -> Int32 {
         initializeGlobals()
         SyscallFaults.armFromEnvironment()   // tests: WS2SPI_FAULTS, see SyscallFaults
+        // No SOCKET range from the Winsock DLL: 16 provider libraries already.
+        if case .failure = ProviderSockets.reservation { return WSAError.systemNotReady.code }
         let major = UInt8(version & 0xFF), minor = UInt8(version >> 8)
         if (major, minor) < TCPIPProvider.lowestVersion { return WSAError.versionNotSupported.code }
         guard let data else { return WSAError.fault.code }
@@ -64,10 +68,7 @@ public final class TCPIPProvider: ServiceProvider, @unchecked Sendable {
             }
             Reactor.shared.stop()
             // The callback runs as an APC in this thread's next alertable wait.
-            if let callback {
-                let thread = APC.currentThreadID()
-                _ = APC.queue(thread: thread) { callback(0, callbackData) }
-            }
+            if let callback { HostCalls.queueCleanupCallback(callback, data: callbackData) }
         }
     }
 

@@ -1,5 +1,7 @@
 import XCTest
 @testable import ProviderKit
+@testable import WS2Host
+@testable import WS2Base
 
 /// Disjoint handle spaces: a provider's SOCKETs (bit 31 clear) and the
 /// upcall handles of WPUXxxCreateSocketHandle (bit 31 set).

@@ -1,6 +1,8 @@
 import XCTest
 import Dispatch
 @testable import ProviderKit
+@testable import WS2Host
+@testable import WS2Base
 
 final class HandleTableTests: XCTestCase {
     final class Box { let n: Int; init(_ n: Int) { self.n = n } }

@@ -3,6 +3,8 @@ import Dispatch
 import Synchronization
 import CWS2SPI
 @testable import ProviderKit
+@testable import WS2Host
+@testable import WS2Base
 
 /// The host services' Swift API (RULINGS §6): MessageWindows, EventObjects,
 /// APC, LastError, and the ring behind the queues.

@@ -1,6 +1,8 @@
 import XCTest
 import CWS2SPI
 @testable import ProviderKit
+@testable import WS2Host
+@testable import WS2Base
 
 /// Calls made to the test callback: (socket, event, error, data).
 nonisolated(unsafe) private var calls: [(SOCKET, Int32, Int32, DWORD)] = []

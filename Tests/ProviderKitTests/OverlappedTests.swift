@@ -3,6 +3,8 @@ import Dispatch
 import Synchronization
 import CWS2SPI
 @testable import ProviderKit
+@testable import WS2Host
+@testable import WS2Base
 
 /// How an overlapped operation reports its end (ProviderKit/Host/Overlapped.swift):
 /// the WSAOVERLAPPED fields, the event or the routine's APC, and

@@ -1,6 +1,8 @@
 import XCTest
 import Glibc
 @testable import ProviderKit
+@testable import WS2Host
+@testable import WS2Base
 
 final class WSAErrorTests: XCTestCase {
     func testTableHasUniqueCodesAndNames() {

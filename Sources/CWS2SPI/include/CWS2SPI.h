@@ -72,7 +72,7 @@ void ws2spi_tls_set_blocking_state(int state);
 LPBLOCKINGPROC ws2spi_tls_blocking_hook(void);
 void ws2spi_tls_set_blocking_hook(LPBLOCKINGPROC hook);
 
-/* ---- host services (RULINGS §6): Sources/ProviderKit/Host/ ---- */
+/* ---- host services (RULINGS §6): Sources/WS2Host/Services/ ---- */
 /* WSAGetLastError / WSASetLastError: the calling thread's last error. */
 int ws2spi_tls_last_error(void);
 void ws2spi_tls_set_last_error(int error);

@@ -165,11 +165,11 @@ public final class EventRegistration: @unchecked Sendable {
                     s.errors[bit] = EventRegistration.error(for: 1 << bit, c)
                 }
                 recorded.store(s.record.rawValue, ordering: .sequentiallyConsistent)
-                _ = EventObjects.set(h)
+                HostCalls.setEvent(h)
             case .window(let hwnd, let message):
                 EventRegistration.inOrder(fired) { event in
-                    let lParam = Int(ws2spi_makeselectreply(UInt16(event), UInt16(truncatingIfNeeded: EventRegistration.error(for: event, c))))
-                    _ = MessageWindows.post(hwnd, message: message, wParam: UInt(handle), lParam: lParam)
+                    let lParam = LPARAM(ws2spi_makeselectreply(UInt16(event), UInt16(truncatingIfNeeded: EventRegistration.error(for: event, c))))
+                    HostCalls.postMessage(hwnd, message: message, wParam: handle, lParam: lParam)
                 }
             case .callback(let fn, let data):
                 callback = (fn, data, s.generation)
@@ -217,7 +217,7 @@ public final class EventRegistration: @unchecked Sendable {
             s.record = []
             recorded.store(0, ordering: .sequentiallyConsistent)
             for bit in 0..<NetworkEvents.count { s.errors[bit] = 0 }
-            if let event { _ = EventObjects.reset(event) }
+            if let event { HostCalls.resetEvent(event) }
         }
     }
 }

@@ -1,7 +1,7 @@
 // One @_cdecl thunk per SPI entry point, with the exact C signature of
 // ws2spi.h (RULINGS §1 names). No logic here: the provider does the work.
 // Each thunk first fails with WSAEFAULT on a pointer below 64 KiB in any
-// position (RULINGS §4; the helpers are in Thunk.swift). dwCallbackData is a
+// position (RULINGS §4; WS2Base's ErrorDestinations.swift). dwCallbackData is a
 // value, and handles (SOCKET, WSAEVENT, HWND) are checked as handles.
 import CWS2SPI
 

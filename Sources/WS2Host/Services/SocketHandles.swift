@@ -10,6 +10,7 @@
 // makes them from inside its own WSPSocket / WSPAccept.
 import Synchronization
 import CWS2SPI
+import WS2Base
 
 /// One handle made by WPUXxxCreateSocketHandle.
 final class UpcallSocket: Sendable {

@@ -3,6 +3,7 @@
 // set, and releases every waiter, until it is reset.
 import Synchronization
 import CWS2SPI
+import WS2Base
 
 /// One manual-reset event object.
 final class EventObject: @unchecked Sendable {

@@ -3,6 +3,7 @@
 // WSAWaitForMultipleEvents with fAlertable). WPUXxxQueueUserAPC32 and
 // WPUXxxGetCurrentThreadId32 need no WSPStartup.
 import CWS2SPI
+import WS2Base
 
 /// APCs for the providers and the C upcalls.
 public enum APC {

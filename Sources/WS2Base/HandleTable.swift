@@ -8,7 +8,11 @@ import Synchronization
 /// the lookup makes anyway (no extra check on the hot path).
 public struct HandleSpace: Sendable, Equatable {
     public let generations: ClosedRange<UInt16>
-    /// A provider's SOCKETs and the host's tagged handles: bit 31 clear.
+    /// A space of these generations (a provider's: the range the Winsock DLL
+    /// reserved for it, RULINGS §13).
+    public init(generations: ClosedRange<UInt16>) { self.generations = generations }
+    /// Bit 31 clear: provider SOCKETs (each library reserves its own part of
+    /// this, see WPUXxxReserveSocketRange) and the host's tagged handles.
     public static let provider = HandleSpace(generations: 0x0001...0x7FFF)
     /// The Winsock DLL's socket handles (WPUXxxCreateSocketHandle): bit 31 set.
     public static let upcall = HandleSpace(generations: 0x8000...0xFFFF)

@@ -9,6 +9,7 @@
 // always finds the word cleared and wakes the futex: no wake-up is lost, and
 // nothing spins or sleeps in a loop.
 import CWS2SPI
+import WS2Base
 
 enum Wait {
     /// How a wait ended.

@@ -3,6 +3,7 @@
 // MessageWindows.post. Messages of one window arrive in the order posted.
 import Synchronization
 import CWS2SPI
+import WS2Base
 
 /// One message window: a FIFO of messages and the threads waiting for one.
 final class MessageWindow: @unchecked Sendable {

@@ -1,14 +1,7 @@
-// The per-thread last error of the host services (RULINGS §6):
-// WSAGetLastError / WSASetLastError. Kept in a C thread-local (the shim).
+// The host services' error codes and handle encoding. The per-thread last
+// error itself (WSAGetLastError / WSASetLastError) is WS2Base's LastError.
 import CWS2SPI
-
-/// The calling thread's last error, as WSAGetLastError reports it.
-public enum LastError {
-    /// The calling thread's last error.
-    @inline(__always) public static func get() -> Int32 { ws2spi_tls_last_error() }
-    /// Sets the calling thread's last error.
-    @inline(__always) public static func set(_ code: Int32) { ws2spi_tls_set_last_error(code) }
-}
+import WS2Base
 
 /// Errors of the event, wait and window functions, as in final Winsock
 /// (ws2spi.h: WSA_INVALID_HANDLE, WSA_NOT_ENOUGH_MEMORY, WSA_INVALID_PARAMETER).

@@ -3,6 +3,7 @@
 // thread by id for WPUXxxQueueUserAPC32.
 import Synchronization
 import CWS2SPI
+import WS2Base
 
 /// One thread as the host services see it.
 ///

@@ -1,31 +1,11 @@
 // One @_cdecl thunk per host service (RULINGS §6), with the exact C
-// signature of ws2spi.h. No logic here: Sources/ProviderKit/Host/ does the
-// work. None of them needs WSPStartup. Errors go to the calling thread's
-// last error (WSAGetLastError), except the upcalls' (lpErrno). A pointer
-// below 64 KiB is WSAEFAULT (Thunk.swift, RULINGS §4).
+// signature of ws2spi.h. No logic here: Services/ does the work. None of
+// them needs WSPStartup. Errors go to the calling thread's last error
+// (WSAGetLastError), except the upcalls' (lpErrno); the helpers are in
+// WS2Base's ErrorDestinations.swift, where a pointer below 64 KiB is
+// WSAEFAULT (RULINGS §4).
 import CWS2SPI
-
-/// TRUE, or FALSE with the last error set to the thrown code.
-@inline(__always) func hostBool(_ body: () throws(WSAError) -> Void) -> BOOL {
-    do { try body(); return 1 } catch { LastError.set(error.code); return 0 }
-}
-
-/// TRUE when `ok`, else FALSE with the last error set to `error`.
-@inline(__always) func hostBool(_ ok: Bool, else error: WSAError) -> BOOL {
-    if ok { return 1 }
-    LastError.set(error.code)
-    return 0
-}
-
-/// The body's value, or `failure` with the last error set to the thrown code.
-@inline(__always) func hostValue<T>(failure: T, _ body: () throws(WSAError) -> T) -> T {
-    do { return try body() } catch { LastError.set(error.code); return failure }
-}
-
-/// 0, or SOCKET_ERROR with *lpErrno (when not NULL or low) set: for the upcalls.
-@inline(__always) func upcallStatus(_ lpErrno: UnsafeMutablePointer<Int32>?, _ body: () throws(WSAError) -> Void) -> Int32 {
-    do { try body(); return 0 } catch { store(error.code, lpErrno); return -1 }
-}
+import WS2Base
 
 // MARK: last error
 
@@ -39,22 +19,22 @@ public func WSASetLastError(_ iError: Int32) { LastError.set(iError) }
 
 @_cdecl("WSACreateEvent")
 public func WSACreateEvent() -> WSAEVENT? {
-    hostValue(failure: nil) { () throws(WSAError) in try EventObjects.create() }
+    lastErrorValue(failure: nil) { () throws(WSAError) in try EventObjects.create() }
 }
 
 @_cdecl("WSASetEvent")
-public func WSASetEvent(_ hEvent: WSAEVENT?) -> BOOL { hostBool(EventObjects.set(hEvent), else: HostError.invalidHandle) }
+public func WSASetEvent(_ hEvent: WSAEVENT?) -> BOOL { lastErrorBool(EventObjects.set(hEvent), else: HostError.invalidHandle) }
 
 @_cdecl("WSAResetEvent")
-public func WSAResetEvent(_ hEvent: WSAEVENT?) -> BOOL { hostBool(EventObjects.reset(hEvent), else: HostError.invalidHandle) }
+public func WSAResetEvent(_ hEvent: WSAEVENT?) -> BOOL { lastErrorBool(EventObjects.reset(hEvent), else: HostError.invalidHandle) }
 
 @_cdecl("WSACloseEvent")
-public func WSACloseEvent(_ hEvent: WSAEVENT?) -> BOOL { hostBool(EventObjects.close(hEvent), else: HostError.invalidHandle) }
+public func WSACloseEvent(_ hEvent: WSAEVENT?) -> BOOL { lastErrorBool(EventObjects.close(hEvent), else: HostError.invalidHandle) }
 
 @_cdecl("WSAWaitForMultipleEvents")
 public func WSAWaitForMultipleEvents(_ cEvents: DWORD, _ lphEvents: UnsafePointer<WSAEVENT?>?, _ fWaitAll: BOOL,
                                      _ dwTimeout: DWORD, _ fAlertable: BOOL) -> DWORD {
-    hostValue(failure: WSA_WAIT_FAILED) { () throws(WSAError) in
+    lastErrorValue(failure: WSA_WAIT_FAILED) { () throws(WSAError) in
         try checkPointers(lphEvents)
         return try EventObjects.wait(count: cEvents, events: lphEvents, all: fWaitAll != 0, timeout: dwTimeout, alertable: fAlertable != 0)
     }
@@ -73,7 +53,7 @@ public func WPUXxxGetCurrentThreadId32() -> DWORD { APC.currentThreadID() }
 @_cdecl("WPUXxxQueueUserAPC32")
 public func WPUXxxQueueUserAPC32(_ dwThreadId: DWORD, _ lpfnUserApc: LPWSAUSERAPC?, _ dwContext: DWORD,
                                  _ lpErrno: UnsafeMutablePointer<Int32>?) -> Int32 {
-    upcallStatus(lpErrno) { () throws(WSAError) in
+    errnoStatus(lpErrno) { () throws(WSAError) in
         if isBadFunction(lpfnUserApc) { throw .fault }
         try APC.queue(thread: dwThreadId, function: lpfnUserApc, context: dwContext)
     }
@@ -83,15 +63,15 @@ public func WPUXxxQueueUserAPC32(_ dwThreadId: DWORD, _ lpfnUserApc: LPWSAUSERAP
 
 @_cdecl("WS2CreateMessageWindow")
 public func WS2CreateMessageWindow() -> HWND? {
-    hostValue(failure: nil) { () throws(WSAError) in try MessageWindows.create() }
+    lastErrorValue(failure: nil) { () throws(WSAError) in try MessageWindows.create() }
 }
 
 @_cdecl("WS2DestroyMessageWindow")
-public func WS2DestroyMessageWindow(_ hWnd: HWND?) -> BOOL { hostBool(MessageWindows.destroy(hWnd), else: HostError.invalidHandle) }
+public func WS2DestroyMessageWindow(_ hWnd: HWND?) -> BOOL { lastErrorBool(MessageWindows.destroy(hWnd), else: HostError.invalidHandle) }
 
 @_cdecl("WS2GetMessage")
 public func WS2GetMessage(_ msg: UnsafeMutablePointer<WS2MSG>?, _ hWnd: HWND?, _ dwTimeout: DWORD) -> BOOL {
-    hostBool { () throws(WSAError) in
+    lastErrorBool { () throws(WSAError) in
         try checkPointers(msg)
         try MessageWindows.getMessage(msg, hWnd, timeout: dwTimeout)
     }
@@ -102,8 +82,11 @@ public func WS2GetMessage(_ msg: UnsafeMutablePointer<WS2MSG>?, _ hWnd: HWND?, _
 @_cdecl("WSAGetOverlappedResult")
 public func WSAGetOverlappedResult(_ s: SOCKET, _ lpOverlapped: LPWSAOVERLAPPED?, _ lpcbTransfer: LPDWORD?,
                                    _ fWait: BOOL, _ lpdwFlags: LPDWORD?) -> BOOL {
-    hostBool { () throws(WSAError) in
+    lastErrorBool { () throws(WSAError) in
         try checkPointers(lpOverlapped, lpcbTransfer, lpdwFlags)
-        try installedProvider.overlappedResult(s, overlapped: lpOverlapped, transferred: lpcbTransfer, wait: fWait != 0, flags: lpdwFlags)
+        // Any provider's operation (RULINGS §13): the socket is checked by
+        // its provider, the result read from the structure.
+        try SocketRanges.check(s)
+        try OverlappedStatus.result(lpOverlapped, transferred: lpcbTransfer, wait: fWait != 0, flags: lpdwFlags)
     }
 }

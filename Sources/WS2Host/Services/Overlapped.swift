@@ -1,6 +1,6 @@
-// How an overlapped operation reports its end (RULINGS §8), for any
-// provider: the WSAOVERLAPPED fields, the completion routine as an APC to
-// the posting thread, or the event object; and WSAGetOverlappedResult.
+// How an overlapped operation of any provider reports its end (RULINGS §8,
+// §13): the WSAOVERLAPPED fields, the completion routine as an APC to the
+// posting thread, or the event object; and WSAGetOverlappedResult.
 //
 // The fields: Internal is the status (WSA_IO_PENDING while the operation is
 // pending), InternalHigh the bytes transferred, Offset the result flags
@@ -9,59 +9,39 @@
 // the structure again, and the provider touches neither it nor the buffers.
 import Synchronization
 import CWS2SPI
+import WS2Base
 
-/// Where one operation's completion goes, captured when it is posted.
-public struct OverlappedCompletion: @unchecked Sendable {
-    public let overlapped: LPWSAOVERLAPPED
-    private let routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE?
-    /// The posting thread, for the routine's APC.
-    private let thread: HostThread?
-    /// hEvent, read at post time (it is the caller's context when a routine is given).
-    private let event: WSAEVENT?
-
-    /// Captures the calling thread (routine given) or hEvent (no routine),
-    /// and marks the operation pending.
+/// The end of one overlapped operation, as a provider reports it through
+/// WPUXxxCompleteOverlappedRequest (the provider captured the posting
+/// thread, or hEvent, when the operation was posted).
+enum OverlappedReport {
+    /// Fields, then the event or the routine's APC; then WSAGetOverlappedResult
+    /// may report it. False when the routine's thread has exited (the APC is
+    /// dropped, like every APC of an exited thread, RULINGS §6).
     @inline(__always)
-    public init(overlapped: LPWSAOVERLAPPED, routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE?) {
-        self.overlapped = overlapped
-        self.routine = routine
-        if routine != nil {
-            thread = HostThreads.current
-            event = nil
-        } else {
-            thread = nil
-            event = overlapped.pointee.hEvent
-        }
-        overlapped.pointee.InternalHigh = 0
-        overlapped.pointee.Offset = 0
-        OverlappedStatus.store(overlapped, DWORD(WSA_IO_PENDING))
-    }
-
-    /// Reports the end of the operation: fields, then the event or the
-    /// routine's APC. Called exactly once per operation.
-    @inline(__always)
-    public func complete(error: Int32, bytes: Int, flags: Int32) {
-        let o = overlapped
-        o.pointee.InternalHigh = DWORD(truncatingIfNeeded: bytes)
-        o.pointee.Offset = DWORD(bitPattern: flags)
+    static func complete(_ o: LPWSAOVERLAPPED, error: DWORD, bytes: DWORD, flags: DWORD, event: WSAEVENT?,
+                         routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE?, thread tid: DWORD) -> Bool {
+        o.pointee.InternalHigh = bytes
+        o.pointee.Offset = flags
         // Until `finish`, WSAGetOverlappedResult waits even though Internal
         // is final: a caller that reuses hEvent after it returned must not
         // see this completion's set land on the next operation.
         let stripe = OverlappedStatus.begin(o)
-        OverlappedStatus.store(o, DWORD(bitPattern: error))
-        if let routine, let thread {
-            // Dropped if the thread has exited, like every APC (RULINGS §6).
-            _ = thread.enqueue(.completion(routine, DWORD(bitPattern: error), DWORD(truncatingIfNeeded: bytes), o))
+        OverlappedStatus.store(o, error)
+        var delivered = true
+        if let routine {
+            delivered = HostThreads.live(tid)?.enqueue(.completion(routine, error, bytes, o)) ?? false
         } else if let event {
             _ = EventObjects.set(event)
         }
         OverlappedStatus.finish(stripe, o)
+        return delivered
     }
 }
 
 /// The status word (Internal), the completions in progress, and the threads
 /// waiting in WSAGetOverlappedResult.
-public enum OverlappedStatus {
+enum OverlappedStatus {
     /// Threads in WSAGetOverlappedResult that wait. A completion makes
     /// futex wake-ups only while there are some, so the data path pays
     /// nothing for a wait nobody makes.
@@ -75,7 +55,7 @@ public enum OverlappedStatus {
     private static let stripeWords = 16
     @inline(__always) private static var stripes: UnsafeMutablePointer<UInt32> { ws2spi_overlapped_stripes() }
 
-    /// Part of `ProviderKitGlobals.initialize()`.
+    /// Part of `HostGlobals.initialize()`.
     static func initializeGlobals() { _ = waiters.load(ordering: .relaxed) }
 
     @inline(__always)
@@ -117,7 +97,7 @@ public enum OverlappedStatus {
     /// with the bytes and flags, or throws the operation's error;
     /// WSA_IO_INCOMPLETE while pending and not `wait`. A result is reported
     /// only once its completion has set the event or queued the APC.
-    public static func result(_ o: LPWSAOVERLAPPED?, transferred: LPDWORD?, wait: Bool, flags: LPDWORD?) throws(WSAError) {
+    static func result(_ o: LPWSAOVERLAPPED?, transferred: LPDWORD?, wait: Bool, flags: LPDWORD?) throws(WSAError) {
         guard let o, let transferred, let flags else { throw .fault }
         let pending = DWORD(WSA_IO_PENDING)
         var status = load(o)

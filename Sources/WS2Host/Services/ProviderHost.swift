@@ -8,6 +8,7 @@ import Glibc
 import Synchronization
 import CWS2SPI
 import WS2Catalog
+import WS2Base
 
 /// The entry points every provider exports, in WS2HOST_PROCS member order.
 let providerEntryPoints = ProviderEntryPoints.names
