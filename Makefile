@@ -65,10 +65,14 @@ swift-lib-flags = -c release --product $(1) \
 	-Xlinker -soname=$(3) \
 	-Xlinker -z -Xlinker nodelete
 HOST_BUILD_FLAGS := $(call swift-lib-flags,ws2_32,ws2_32.map,$(HOSTSONAME))
-# The provider needs libws2_32.so.2 (DT_NEEDED) and finds it beside itself
-# (SwiftPM gives every product the run path $ORIGIN).
-SWIFT_BUILD_FLAGS := $(call swift-lib-flags,ws2spi,ws2spi.map,$(SONAME)) \
+# $(call provider-flags,PRODUCT,SONAME): a provider library, WSP* only,
+# needing libws2_32.so.2 (DT_NEEDED), which it finds beside itself or in the
+# dynamic linker's path (SwiftPM gives every product the run path $ORIGIN).
+provider-flags = $(call swift-lib-flags,$(1),ws2spi.map,$(2)) \
 	-Xlinker -L$(CURDIR)/$(BUILD)/lib -Xlinker -l:$(HOSTSONAME)
+SWIFT_BUILD_FLAGS := $(call provider-flags,ws2spi,$(SONAME))
+# The tests' second provider (Tests/providers/MemDgram), not installed.
+TESTPROV_OUT := $(BUILD)/test-provider/libws2memtest.so.2
 
 # Everything the library is built from; `make` relinks only when one changes.
 LIB_DEPS := $(shell find Sources -type f 2>/dev/null) \
@@ -83,7 +87,7 @@ endef
 # $(PREFIX)/x becomes ${prefix}/x in the installed .pc file.
 pc-rel = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
-.PHONY: all lib prereqs install uninstall test demo examples bench fuzz clean
+.PHONY: all lib prereqs install uninstall test test-provider demo examples bench fuzz clean
 
 all: lib $(PC_OUT) $(CTL_OUT)
 
@@ -117,6 +121,16 @@ $(LIB_OUT): $(LIB_DEPS) $(HOST_OUT) | prereqs
 	@mkdir -p $(@D)
 	@cp -f .build/release/$(LIBNAME) $@.tmp && mv -f $@.tmp $@
 	@ln -sfn $(SONAME) $(@D)/$(LIBNAME)
+	@echo "ws2spi: built $@"
+
+# The second provider of the two-provider tests, built as a provider author
+# would build one: the recipe of libws2spi.so.2.
+test-provider: $(TESTPROV_OUT)
+$(TESTPROV_OUT): $(LIB_DEPS) $(wildcard Tests/providers/*/*.swift) $(HOST_OUT) | prereqs $(LIB_OUT)
+	@echo "ws2spi: swift build -c release --product ws2memtest (the tests' second provider)"
+	@env -u CC -u CXX "$(SWIFT)" build --quiet $(call provider-flags,ws2memtest,libws2memtest.so.2)
+	@mkdir -p $(@D)
+	@cp -f .build/release/libws2memtest.so $@.tmp && mv -f $@.tmp $@
 	@echo "ws2spi: built $@"
 
 # ws2ctl: the same compiler flags as the library (nothing is compiled

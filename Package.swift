@@ -34,6 +34,9 @@ let package = Package(
         // with scripts/ws2spi.map, against libws2_32.so.2.
         .library(name: "ws2spi", type: .dynamic, targets: ["SPIExports"]),
         .library(name: "ProviderKit", targets: ["ProviderKit"]),
+        // A second provider for the tests (Tests/providers/MemDgram): memory
+        // datagrams; `make test-provider` links it like libws2spi.so.2.
+        .library(name: "ws2memtest", type: .dynamic, targets: ["MemDgramProvider"]),
         // The Swift module for Swift programs: loads a provider .so at run time.
         .library(name: "WS2SPI", targets: ["WS2SPI"]),
         // The catalog tool; `make` builds it with the Swift runtime static.
@@ -67,6 +70,8 @@ let package = Package(
         .target(name: "ProviderKit", dependencies: ["CWS2SPI", "WS2Base", "WS2Catalog", "WSACodes"]),
         .target(name: "TCPIPProvider", dependencies: ["ProviderKit", "CWS2SPI", "WS2Catalog"]),
         .target(name: "SPIExports", dependencies: ["ProviderKit", "TCPIPProvider", "CWS2SPI"]),
+        .target(name: "MemDgramProvider", dependencies: ["ProviderKit", "CWS2SPI"], path: "Tests/providers/MemDgram",
+                swiftSettings: [.swiftLanguageMode(.v5)]),
         // libffi: Swift closures as C callbacks (WS2SPI).
         .systemLibrary(name: "CFFI", path: "Sources/CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
         // The Swift API over a provider loaded with dlopen; links no provider code.

@@ -11,6 +11,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out=${CTEST_OUT:-$top/build/ctests}   # CTEST_OUT: a private output directory
 mkdir -p "$out"
 cc=${CC:-cc}
+# The second provider of test-providers.c (`make test-provider`), not installed.
+export WS2SPI_TEST_PROVIDER=${WS2SPI_TEST_PROVIDER:-$top/build/test-provider/libws2memtest.so.2}
 flags=$(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --cflags --libs ws2spi) || { echo "pkg-config cannot find ws2spi in $prefix"; echo "0 passed, 1 failed"; exit 1; }
 files=("$@")
 [ ${#files[@]} -gt 0 ] || files=("$top"/Tests/c/test-*.c)

@@ -2,7 +2,8 @@
 # test-all.sh: every test stage of ws2spi, in order (`make test` runs it).
 #
 #   1 header-matrix   scripts/header-matrix.sh
-#   2 build           make all (release library, build/lib/libws2spi.so.2)
+#   2 build           make all test-provider (build/lib/libws2_32.so.2, libws2spi.so.2,
+#                     ws2ctl; the tests' second provider build/test-provider/libws2memtest.so.2)
 #   3 install         make install PREFIX=build/test-prefix (fresh each time)
 #   4 exports         scripts/check-exports.sh on libws2_32.so.2 and libws2spi.so.2,
 #                     scripts/check-header-exports.sh (each function of the header
@@ -125,7 +126,7 @@ fi
 
 # 2. The release library.
 built=0
-run_stage build no_counts "$MAKE" --no-print-directory all && built=1
+run_stage build no_counts "$MAKE" --no-print-directory all test-provider && built=1
 
 # 3. A fresh install, as a user would have it.
 installed=0
