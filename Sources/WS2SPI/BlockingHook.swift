@@ -45,7 +45,7 @@ extension Provider {
     @discardableResult
     public func setBlockingHook(_ hook: BlockingHook) throws(WSAError) -> BlockingHook? {
         var err: Int32 = 0
-        let previous = spi.setBlockingHook(hook.proc, &err)
+        let previous = spi.lpWSPSetBlockingHook32!(hook.proc, &err)
         // NULL is both "no previous hook" and the failure value; the error tells them apart.
         if previous == nil, err != 0 { throw WSAError(code: err) }
         // The library keeps only the C pointer; this thread's table keeps the closure.
@@ -69,17 +69,17 @@ extension Provider {
     /// A hook still installed when its thread exits is freed then.
     public func unhookBlockingHook() throws(WSAError) {
         var err: Int32 = 0
-        if spi.unhookBlockingHook(&err) != 0 { throw WSAError(code: err) }
+        if spi.lpWSPUnhookBlockingHook32!(&err) != 0 { throw WSAError(code: err) }
         let removed = ThreadState.current.setHook(nil, in: library)
         _ = removed   // freed here unless the caller holds it
     }
 
     /// WSPIsBlocking32: true while a blocking call of this thread is in progress (inside its hook).
-    public var isBlocking: Bool { spi.isBlocking() != 0 }
+    public var isBlocking: Bool { spi.lpWSPIsBlocking32!() != 0 }
 
     /// WSPCancelBlockingCall32: from inside a hook, ends the thread's blocking call with WSAEINTR.
     public func cancelBlockingCall() throws(WSAError) {
         var err: Int32 = 0
-        if spi.cancelBlockingCall(&err) != 0 { throw WSAError(code: err) }
+        if spi.lpWSPCancelBlockingCall32!(&err) != 0 { throw WSAError(code: err) }
     }
 }

@@ -7,43 +7,8 @@ import CWS2SPI
 import Synchronization
 import WS2Catalog
 
-// The C signatures of ws2spi.h (USE_WS_PREFIX spelling), as Swift function
-// pointer types. Pointer parameters are optional: C may pass NULL.
-typealias WSPStartupFn = @convention(c) (WORD, LPWSADATA?) -> Int32
-typealias WSPCleanupFn = @convention(c) (LPCLEANUPPROC?, DWORD, UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPSocketFn = @convention(c) (Int32, Int32, Int32, DWORD, Int32, UnsafeMutablePointer<Int32>?) -> SOCKET
-typealias WSPCloseSocketFn = @convention(c) (SOCKET, UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPBindFn = @convention(c) (SOCKET, UnsafePointer<WS_sockaddr>?, Int32, UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPListenFn = @convention(c) (SOCKET, Int32, UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPAcceptFn = @convention(c) (SOCKET, UnsafeMutablePointer<WS_sockaddr>?, UnsafeMutablePointer<Int32>?,
-                                        LPCONDITIONPROC?, DWORD, UnsafeMutablePointer<Int32>?) -> SOCKET
-typealias WSPConnectFn = @convention(c) (SOCKET, UnsafePointer<WS_sockaddr>?, Int32, LPWSABUF?, LPWSABUF?, GROUP,
-                                         LPQOS?, LPQOS?, UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPNameFn = @convention(c) (SOCKET, UnsafeMutablePointer<WS_sockaddr>?, UnsafeMutablePointer<Int32>?,
-                                      UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPGetSockOptFn = @convention(c) (SOCKET, Int32, Int32, UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<Int32>?,
-                                            UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPSetSockOptFn = @convention(c) (SOCKET, Int32, Int32, UnsafePointer<CChar>?, Int32, UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPIoctlSocketFn = @convention(c) (SOCKET, Int32, UnsafeMutablePointer<WS_u_long>?, UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPShutdownFn = @convention(c) (SOCKET, Int32, UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPSelectFn = @convention(c) (Int32, UnsafeMutablePointer<WS_fd_set>?, UnsafeMutablePointer<WS_fd_set>?,
-                                        UnsafeMutablePointer<WS_fd_set>?, UnsafePointer<WS_timeval>?, UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPRecvFn = @convention(c) (SOCKET, LPVOID?, DWORD, LPDWORD?, LPINT?, LPWSAOVERLAPPED?,
-                                      LPWSAOVERLAPPED_COMPLETION_ROUTINE?, UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPRecvFromFn = @convention(c) (SOCKET, LPVOID?, DWORD, LPDWORD?, LPINT?, LPVOID?, LPINT?, LPWSAOVERLAPPED?,
-                                          LPWSAOVERLAPPED_COMPLETION_ROUTINE?, UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPSendFn = @convention(c) (SOCKET, LPVOID?, DWORD, LPDWORD?, Int32, LPWSAOVERLAPPED?,
-                                      LPWSAOVERLAPPED_COMPLETION_ROUTINE?, UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPSendToFn = @convention(c) (SOCKET, LPVOID?, DWORD, LPDWORD?, Int32, LPVOID?, Int32, LPWSAOVERLAPPED?,
-                                        LPWSAOVERLAPPED_COMPLETION_ROUTINE?, UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPEventSelectFn = @convention(c) (SOCKET, WSAEVENT?, Int32, UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPEnumNetworkEventsFn = @convention(c) (SOCKET, WSAEVENT?, LPWSANETWORKEVENT?, LPINT?, UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPAsyncSelect32Fn = @convention(c) (SOCKET, HWND?, UInt32, Int32, UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPCallbackSelect16Fn = @convention(c) (SOCKET, LPSELECTPROC?, DWORD, Int32, UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPSetBlockingHook32Fn = @convention(c) (LPBLOCKINGPROC?, UnsafeMutablePointer<Int32>?) -> LPBLOCKINGPROC?
-typealias WSPErrnoOnlyFn = @convention(c) (UnsafeMutablePointer<Int32>?) -> Int32
-typealias WSPIsBlocking32Fn = @convention(c) () -> BOOL
-
+// The host services this module calls, as Swift function pointer types
+// (the SPI entry points have theirs in ws2spi.h's WS2HOST_PROCS).
 typealias WSACreateEventFn = @convention(c) () -> WSAEVENT?
 typealias WSAEventFn = @convention(c) (WSAEVENT?) -> BOOL
 typealias WSAWaitForMultipleEventsFn = @convention(c) (DWORD, UnsafePointer<WSAEVENT?>?, BOOL, DWORD, BOOL) -> DWORD
@@ -76,39 +41,11 @@ public enum ProviderLoadError: Error, Sendable, Equatable, CustomStringConvertib
     }
 }
 
-/// The SPI entry points of one provider library (RULINGS §1: all 27, one
-/// field per name of `ProviderEntryPoints.names`).
-struct SPIEntryPoints: @unchecked Sendable {
-    let startup: WSPStartupFn
-    let cleanup: WSPCleanupFn
-    let socket: WSPSocketFn
-    let closeSocket: WSPCloseSocketFn
-    let bind: WSPBindFn
-    let listen: WSPListenFn
-    let accept: WSPAcceptFn
-    let connect: WSPConnectFn
-    let getSockName: WSPNameFn
-    let getPeerName: WSPNameFn
-    let getSockOpt: WSPGetSockOptFn
-    let setSockOpt: WSPSetSockOptFn
-    let ioctlSocket: WSPIoctlSocketFn
-    let shutdown: WSPShutdownFn
-    let select: WSPSelectFn
-    let recv: WSPRecvFn
-    let recvFrom: WSPRecvFromFn
-    let send: WSPSendFn
-    let sendTo: WSPSendToFn
-    let eventSelect: WSPEventSelectFn
-    let enumNetworkEvents: WSPEnumNetworkEventsFn
-    let asyncSelect: WSPAsyncSelect32Fn
-    let callbackSelect: WSPCallbackSelect16Fn
-    let setBlockingHook: WSPSetBlockingHook32Fn
-    let unhookBlockingHook: WSPErrnoOnlyFn
-    let cancelBlockingCall: WSPErrnoOnlyFn
-    let isBlocking: WSPIsBlocking32Fn
-}
+/// The SPI entry points of one provider library: ws2spi.h's WS2HOST_PROCS,
+/// filled by WS2Catalog's one loader (`ProviderLibrary`).
+typealias SPIEntryPoints = WS2HOST_PROCS
 
-/// The host services of RULINGS §6 this module uses (exported by libws2spi.so).
+/// The host services of RULINGS §6 this module uses (exported by libws2_32.so.2).
 struct HostServices: @unchecked Sendable {
     let createEvent: WSACreateEventFn
     let setEvent: WSAEventFn
@@ -171,39 +108,12 @@ final class LoadedLibrary: @unchecked Sendable {
     }
 
     func entryPoints() throws(ProviderLoadError) -> SPIEntryPoints {
-        // The package's one list of the names first: a library that lacks
-        // several is reported by the first in that list.
-        if let missing = ProviderEntryPoints.names.first(where: { symbol($0) == nil }) {
-            throw .missingEntryPoint(path: path, name: missing)
+        do throws(ProviderLibraryError) { return try ProviderLibrary.entryPoints(handle, path: path) } catch {
+            switch error {
+            case let .notAProvider(path, missing): throw .missingEntryPoint(path: path, name: missing[0])
+            case let .cannotOpen(path, reason): throw .cannotOpen(path: path, reason: reason)
+            }
         }
-        return SPIEntryPoints(
-            startup: try require("WSPStartup", as: WSPStartupFn.self),
-            cleanup: try require("WSPCleanup", as: WSPCleanupFn.self),
-            socket: try require("WSPSocket", as: WSPSocketFn.self),
-            closeSocket: try require("WSPCloseSocket", as: WSPCloseSocketFn.self),
-            bind: try require("WSPBind", as: WSPBindFn.self),
-            listen: try require("WSPListen", as: WSPListenFn.self),
-            accept: try require("WSPAccept", as: WSPAcceptFn.self),
-            connect: try require("WSPConnect", as: WSPConnectFn.self),
-            getSockName: try require("WSPGetSockName", as: WSPNameFn.self),
-            getPeerName: try require("WSPGetPeerName", as: WSPNameFn.self),
-            getSockOpt: try require("WSPGetSockOpt", as: WSPGetSockOptFn.self),
-            setSockOpt: try require("WSPSetSockOpt", as: WSPSetSockOptFn.self),
-            ioctlSocket: try require("WSPIoctlSocket", as: WSPIoctlSocketFn.self),
-            shutdown: try require("WSPShutdown", as: WSPShutdownFn.self),
-            select: try require("WSPSelect", as: WSPSelectFn.self),
-            recv: try require("WSPRecv", as: WSPRecvFn.self),
-            recvFrom: try require("WSPRecvFrom", as: WSPRecvFromFn.self),
-            send: try require("WSPSend", as: WSPSendFn.self),
-            sendTo: try require("WSPSendTo", as: WSPSendToFn.self),
-            eventSelect: try require("WSPEventSelect", as: WSPEventSelectFn.self),
-            enumNetworkEvents: try require("WSPEnumNetworkEvents", as: WSPEnumNetworkEventsFn.self),
-            asyncSelect: try require("WSPAsyncSelect32", as: WSPAsyncSelect32Fn.self),
-            callbackSelect: try require("WSPCallbackSelect16", as: WSPCallbackSelect16Fn.self),
-            setBlockingHook: try require("WSPSetBlockingHook32", as: WSPSetBlockingHook32Fn.self),
-            unhookBlockingHook: try require("WSPUnhookBlockingHook32", as: WSPErrnoOnlyFn.self),
-            cancelBlockingCall: try require("WSPCancelBlockingCall32", as: WSPErrnoOnlyFn.self),
-            isBlocking: try require("WSPIsBlocking32", as: WSPIsBlocking32Fn.self))
     }
 
     func hostServices() throws(ProviderLoadError) -> HostServices {
@@ -221,6 +131,30 @@ final class LoadedLibrary: @unchecked Sendable {
             getOverlappedResult: try require("WSAGetOverlappedResult", as: WSAGetOverlappedResultFn.self))
     }
 
-    /// True when the library carries the host services itself.
-    var hasHostServices: Bool { symbol("WSACreateEvent") != nil && symbol("SleepEx") != nil }
+    /// The Winsock DLL part (RULINGS §13), loaded once per process: the
+    /// library named by `path`, else the libws2_32.so.2 already in the
+    /// process (the providers' dependency), else the one the dynamic linker
+    /// finds. Its host services serve every provider.
+    static func host(_ path: String? = nil) throws(ProviderLoadError) -> HostServices {
+        let result: Result<HostServices, ProviderLoadError> = hostServices.withLock { cached in
+            if let cached { return .success(cached) }
+            let library: LoadedLibrary
+            if let path {
+                do throws(ProviderLoadError) { library = try open(path) } catch { return .failure(error) }
+            } else if let handle = dlopen(hostSoname, RTLD_NOW | RTLD_NOLOAD) ?? dlopen(hostSoname, RTLD_NOW | RTLD_GLOBAL) {
+                library = LoadedLibrary(path: hostSoname, handle: handle)
+            } else {
+                return .failure(.cannotOpen(path: hostSoname, reason: dlerror().map { String(cString: $0) } ?? "dlopen failed"))
+            }
+            do throws(ProviderLoadError) {
+                let services = try library.hostServices()
+                cached = services
+                return .success(services)
+            } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+    static let hostSoname = "libws2_32.so.2"
+    private static let hostServices = Mutex<HostServices?>(nil)
+
 }

@@ -101,7 +101,7 @@ extension Socket {
         buffer.initializeMemory(as: UInt8.self, repeating: 0)
         var length = Int32(option.size)
         var err: Int32 = 0
-        let status = spi.getSockOpt(handle, option.level, option.name, buffer.baseAddress!.assumingMemoryBound(to: CChar.self),
+        let status = spi.lpWSPGetSockOpt!(handle, option.level, option.name, buffer.baseAddress!.assumingMemoryBound(to: CChar.self),
                                     &length, &err)
         guard status == 0 else { throw WSAError(code: err) }
         return option.decode(UnsafeRawBufferPointer(rebasing: buffer[..<max(0, min(Int(length), option.size))]))
@@ -114,7 +114,7 @@ extension Socket {
         buffer.initializeMemory(as: UInt8.self, repeating: 0)
         option.encode(value, buffer)
         var err: Int32 = 0
-        let status = spi.setSockOpt(handle, option.level, option.name,
+        let status = spi.lpWSPSetSockOpt!(handle, option.level, option.name,
                                     UnsafePointer(buffer.baseAddress!.assumingMemoryBound(to: CChar.self)), Int32(option.size), &err)
         guard status == 0 else { throw WSAError(code: err) }
     }

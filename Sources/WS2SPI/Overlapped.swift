@@ -210,28 +210,28 @@ extension Socket {
     private func receive(_ flags: MessageFlags) -> Start {
         { [spi, handle] op, routine, err in
             op.flags.pointee = flags.rawValue
-            return spi.recv(handle, op.buffer.baseAddress, op.length, op.transferred, op.flags, op.overlapped, routine, err)
+            return spi.lpWSPRecv!(handle, op.buffer.baseAddress, op.length, op.transferred, op.flags, op.overlapped, routine, err)
         }
     }
 
     private func receiveFrom(_ flags: MessageFlags) -> Start {
         { [spi, handle] op, routine, err in
             op.flags.pointee = flags.rawValue
-            return spi.recvFrom(handle, op.buffer.baseAddress, op.length, op.transferred, op.flags,
+            return spi.lpWSPRecvFrom!(handle, op.buffer.baseAddress, op.length, op.transferred, op.flags,
                                 UnsafeMutableRawPointer(op.address), op.addressLength, op.overlapped, routine, err)
         }
     }
 
     private func transmit(_ flags: MessageFlags) -> Start {
         { [spi, handle] op, routine, err in
-            spi.send(handle, op.buffer.baseAddress, op.length, op.transferred, flags.rawValue, op.overlapped, routine, err)
+            spi.lpWSPSend!(handle, op.buffer.baseAddress, op.length, op.transferred, flags.rawValue, op.overlapped, routine, err)
         }
     }
 
     private func transmit(to address: SocketAddress, _ flags: MessageFlags) -> Start {
         { [spi, handle] op, routine, err in
             op.address.pointee = address.winsock
-            return spi.sendTo(handle, op.buffer.baseAddress, op.length, op.transferred, flags.rawValue,
+            return spi.lpWSPSendTo!(handle, op.buffer.baseAddress, op.length, op.transferred, flags.rawValue,
                               UnsafeMutableRawPointer(op.address), SocketAddress.length, op.overlapped, routine, err)
         }
     }

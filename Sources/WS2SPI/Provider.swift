@@ -95,16 +95,16 @@ public final class Provider: @unchecked Sendable, CustomStringConvertible {
     ///   - path: the library file, or a bare name the dynamic linker finds.
     ///     nil: `$WS2SPI_LIBRARY`, else `libws2spi.so.2` from the linker's search path.
     ///   - version: the SPI version to request.
-    ///   - hostLibrary: where the host services (event objects, alertable
-    ///     waits, message windows) come from when the provider library does
-    ///     not export them itself; nil as for `path`.
+    ///   - hostLibrary: the Winsock DLL part (event objects, alertable waits,
+    ///     message windows); nil: the libws2_32.so.2 the provider depends on.
+    ///     Loaded once per process: the first load decides.
     public static func load(path: String? = nil, version: SPIVersion = .v2_0,
                             hostLibrary: String? = nil) throws(ProviderLoadError) -> Provider {
         let library = try LoadedLibrary.openDefault(path)
         let spi = try library.entryPoints()
-        let host = try library.hasHostServices ? library.hostServices() : LoadedLibrary.openDefault(hostLibrary).hostServices()
+        let host = try LoadedLibrary.host(hostLibrary)
         var data = WSADATA()
-        let status = spi.startup(version.word, &data)
+        let status = spi.lpWSPStartup!(version.word, &data)
         guard status == 0 else {
             throw .startupFailed(path: library.path, error: WSAError(code: status))
         }
@@ -121,7 +121,7 @@ public final class Provider: @unchecked Sendable, CustomStringConvertible {
     public func cleanup() throws(WSAError) {
         guard started.exchange(false, ordering: .acquiringAndReleasing) else { return }
         var err: Int32 = 0
-        if spi.cleanup(nil, 0, &err) != 0 {
+        if spi.lpWSPCleanup!(nil, 0, &err) != 0 {
             started.store(true, ordering: .releasing)
             throw WSAError(code: err)
         }
@@ -137,11 +137,14 @@ public final class Provider: @unchecked Sendable, CustomStringConvertible {
     ///
     /// - Parameters:
     ///   - type: stream (TCP) or datagram (UDP).
+    ///   - family: the address family, AF_INET (2) unless the provider
+    ///     serves another.
     ///   - protocol: 0 for the type's protocol, or `IPPROTO_TCP` / `IPPROTO_UDP` (6, 17).
     ///   - overlapped: WSA_FLAG_OVERLAPPED, for the overlapped calls of ``Socket``.
-    public func socket(_ type: SocketType, protocol: Int32 = 0, overlapped: Bool = false) throws(WSAError) -> Socket {
+    public func socket(_ type: SocketType, family: Int32 = WS_AF_INET, protocol: Int32 = 0,
+                       overlapped: Bool = false) throws(WSAError) -> Socket {
         var err: Int32 = 0
-        let s = spi.socket(WS_AF_INET, type.rawValue, `protocol`, 0, overlapped ? Int32(WSA_FLAG_OVERLAPPED) : 0, &err)
+        let s = spi.lpWSPSocket!(family, type.rawValue, `protocol`, 0, overlapped ? Int32(WSA_FLAG_OVERLAPPED) : 0, &err)
         guard s != INVALID_SOCKET else { throw WSAError(code: err) }
         return Socket(provider: self, handle: s, type: type, overlapped: overlapped)
     }
@@ -165,8 +168,8 @@ public final class Provider: @unchecked Sendable, CustomStringConvertible {
         var tv = WS_timeval(tv_sec: Int32((timeout ?? 0) / 1000), tv_usec: Int32((timeout ?? 0) % 1000) * 1000)
         var err: Int32 = 0
         let n = timeout == nil
-            ? spi.select(0, &sets.0, &sets.1, &sets.2, nil, &err)
-            : spi.select(0, &sets.0, &sets.1, &sets.2, &tv, &err)
+            ? spi.lpWSPSelect!(0, &sets.0, &sets.1, &sets.2, nil, &err)
+            : spi.lpWSPSelect!(0, &sets.0, &sets.1, &sets.2, &tv, &err)
         guard n >= 0 else { throw WSAError(code: err) }
         return (read.filter { contains(&sets.0, $0.handle) },
                 write.filter { contains(&sets.1, $0.handle) },

@@ -104,7 +104,7 @@ extension Socket {
     /// which with ``enumNetworkEvents(resetting:)``. Empty `events` cancels.
     /// A selection makes the socket non-blocking.
     public func eventSelect(_ event: Event, events: NetworkEvents) throws(WSAError) {
-        try selection.replace(with: nil) { spi.eventSelect(handle, event.handle, events.rawValue, $0) }
+        try selection.replace(with: nil) { spi.lpWSPEventSelect!(handle, event.handle, events.rawValue, $0) }
     }
 
     /// WSPEnumNetworkEvents: the events recorded since the last call (and
@@ -114,7 +114,7 @@ extension Socket {
         var count = Int32(FD_MAX_EVENTS)
         var err: Int32 = 0
         let status = records.withUnsafeMutableBufferPointer {
-            spi.enumNetworkEvents(handle, event?.handle, $0.baseAddress, &count, &err)
+            spi.lpWSPEnumNetworkEvents!(handle, event?.handle, $0.baseAddress, &count, &err)
         }
         guard status == 0 else { throw WSAError(code: err) }
         var fired = NetworkEvents()
@@ -130,7 +130,7 @@ extension Socket {
     /// (``MessageWindow/nextMessage(timeout:)``). Empty `events` cancels.
     /// A selection makes the socket non-blocking.
     public func asyncSelect(_ window: MessageWindow, message: UInt32, events: NetworkEvents) throws(WSAError) {
-        try selection.replace(with: nil) { spi.asyncSelect(handle, window.handle, message, events.rawValue, $0) }
+        try selection.replace(with: nil) { spi.lpWSPAsyncSelect32!(handle, window.handle, message, events.rawValue, $0) }
     }
 
     /// WSPCallbackSelect16: `callback` runs for each of `events`, with the
@@ -153,11 +153,11 @@ extension Socket {
         guard let c = FFICallback.select({ _, event, error in
             selection.running(serial) { callback(NetworkEvents(rawValue: event), error == 0 ? nil : WSAError(code: error)) }
         }) else { throw .notEnoughMemory }
-        try selection.replace(with: c, serial: serial) { spi.callbackSelect(handle, c.selectProc, 0, events.rawValue, $0) }
+        try selection.replace(with: c, serial: serial) { spi.lpWSPCallbackSelect16!(handle, c.selectProc, 0, events.rawValue, $0) }
     }
 
     /// Cancels the socket's selection, whatever its model (lNetworkEvents 0).
     public func cancelSelection() throws(WSAError) {
-        try selection.replace(with: nil) { spi.callbackSelect(handle, nil, 0, 0, $0) }
+        try selection.replace(with: nil) { spi.lpWSPCallbackSelect16!(handle, nil, 0, 0, $0) }
     }
 }

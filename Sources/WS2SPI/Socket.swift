@@ -73,7 +73,7 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
         guard proceed else { return }
         if selection.hasCallback { try? cancelSelection() }
         var err: Int32 = 0
-        let status = spi.closeSocket(handle, &err)
+        let status = spi.lpWSPCloseSocket!(handle, &err)
         // WSAENOTSOCK: the provider has closed it already (its last WSPCleanup).
         let closed = status == 0 || err == WSAENOTSOCK
         life.withLock { $0 = closed ? .closed : .open }
@@ -87,14 +87,14 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
     public func bind(_ address: SocketAddress) throws(WSAError) {
         let (status, err) = address.withWinsock { sa, len -> (Int32, Int32) in
             var err: Int32 = 0
-            return (spi.bind(handle, sa, len, &err), err)
+            return (spi.lpWSPBind!(handle, sa, len, &err), err)
         }
         if status != 0 { throw WSAError(code: err) }
     }
 
     /// WSPListen; the backlog is clamped to [1, SOMAXCONN] by the provider.
     public func listen(backlog: Int32 = WS_SOMAXCONN) throws(WSAError) {
-        try check { spi.listen(handle, backlog, $0) }
+        try check { spi.lpWSPListen!(handle, backlog, $0) }
     }
 
     /// WSPConnect (no connect data, no QOS, no group). A non-blocking
@@ -103,7 +103,7 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
     public func connect(to address: SocketAddress) throws(WSAError) {
         let (status, err) = address.withWinsock { sa, len -> (Int32, Int32) in
             var err: Int32 = 0
-            return (spi.connect(handle, sa, len, nil, nil, 0, nil, nil, &err), err)
+            return (spi.lpWSPConnect!(handle, sa, len, nil, nil, 0, nil, nil, &err), err)
         }
         if status != 0 { throw WSAError(code: err) }
     }
@@ -140,7 +140,7 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
         var len = SocketAddress.length
         var err: Int32 = 0
         let s = withUnsafeMutablePointer(to: &sa) { p in
-            p.withMemoryRebound(to: WS_sockaddr.self, capacity: 1) { spi.accept(handle, $0, &len, conditionProc, 0, &err) }
+            p.withMemoryRebound(to: WS_sockaddr.self, capacity: 1) { spi.lpWSPAccept!(handle, $0, &len, conditionProc, 0, &err) }
         }
         guard s != INVALID_SOCKET else { throw WSAError(code: err) }
         let peer = withUnsafeBytes(of: &sa) { SocketAddress(winsock: $0.baseAddress!, length: len) } ?? .any()
@@ -149,16 +149,19 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
 
     /// WSPShutdown: ends receiving, sending or both.
     public func shutdown(_ how: ShutdownDirection) throws(WSAError) {
-        try check { spi.shutdown(handle, how.rawValue, $0) }
+        try check { spi.lpWSPShutdown!(handle, how.rawValue, $0) }
     }
 
     /// WSPGetSockName: the local address.
-    public func localAddress() throws(WSAError) -> SocketAddress { try name(spi.getSockName) }
+    public func localAddress() throws(WSAError) -> SocketAddress { try name(\.lpWSPGetSockName) }
 
     /// WSPGetPeerName: the connected peer's address.
-    public func peerAddress() throws(WSAError) -> SocketAddress { try name(spi.getPeerName) }
+    public func peerAddress() throws(WSAError) -> SocketAddress { try name(\.lpWSPGetPeerName) }
 
-    private func name(_ call: WSPNameFn) throws(WSAError) -> SocketAddress {
+    private func name(_ entry: KeyPath<SPIEntryPoints, (@convention(c) (SOCKET, UnsafeMutablePointer<WS_sockaddr>?,
+                                                                UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?) -> Int32)?>)
+        throws(WSAError) -> SocketAddress {
+        let call = spi[keyPath: entry]!
         var sa = WS_sockaddr_in()
         var len = SocketAddress.length
         var err: Int32 = 0
@@ -179,7 +182,7 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
     public func send(_ buffer: UnsafeRawBufferPointer, flags: MessageFlags = []) throws(WSAError) -> Int {
         var sent: DWORD = 0
         var err: Int32 = 0
-        let status = spi.send(handle, UnsafeMutableRawPointer(mutating: buffer.baseAddress), DWORD(clamping: buffer.count), &sent,
+        let status = spi.lpWSPSend!(handle, UnsafeMutableRawPointer(mutating: buffer.baseAddress), DWORD(clamping: buffer.count), &sent,
                               flags.rawValue, nil, nil, &err)
         guard status == 0 else { throw WSAError(code: err) }
         return Int(sent)
@@ -200,7 +203,7 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
         var got: DWORD = 0
         var inOutFlags = flags.rawValue
         var err: Int32 = 0
-        let status = spi.recv(handle, buffer.baseAddress, DWORD(clamping: buffer.count), &got, &inOutFlags, nil, nil, &err)
+        let status = spi.lpWSPRecv!(handle, buffer.baseAddress, DWORD(clamping: buffer.count), &got, &inOutFlags, nil, nil, &err)
         guard status == 0 else { throw WSAError(code: err) }
         return Int(got)
     }
@@ -226,7 +229,7 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
         var sa = address.winsock
         let status = bytes.withUnsafeBytes { buffer in
             withUnsafeMutablePointer(to: &sa) { to in
-                spi.sendTo(handle, UnsafeMutableRawPointer(mutating: buffer.baseAddress), DWORD(clamping: buffer.count), &sent,
+                spi.lpWSPSendTo!(handle, UnsafeMutableRawPointer(mutating: buffer.baseAddress), DWORD(clamping: buffer.count), &sent,
                            flags.rawValue, UnsafeMutableRawPointer(to), SocketAddress.length, nil, nil, &err)
             }
         }
@@ -247,7 +250,7 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
         var err: Int32 = 0
         let status = bytes.withUnsafeMutableBytes { buffer in
             withUnsafeMutablePointer(to: &sa) { from in
-                spi.recvFrom(handle, buffer.baseAddress, DWORD(clamping: buffer.count), &got, &inOutFlags,
+                spi.lpWSPRecvFrom!(handle, buffer.baseAddress, DWORD(clamping: buffer.count), &got, &inOutFlags,
                              UnsafeMutableRawPointer(from), &len, nil, nil, &err)
             }
         }
@@ -263,20 +266,20 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
     /// instead of waiting.
     public func setNonBlocking(_ on: Bool) throws(WSAError) {
         var arg: WS_u_long = on ? 1 : 0
-        try check { spi.ioctlSocket(handle, Int32(bitPattern: UInt32(WS_FIONBIO)), &arg, $0) }
+        try check { spi.lpWSPIoctlSocket!(handle, Int32(bitPattern: UInt32(WS_FIONBIO)), &arg, $0) }
     }
 
     /// WSPIoctlSocket(FIONREAD): bytes that a recv would return now.
     public func availableBytes() throws(WSAError) -> Int {
         var arg: WS_u_long = 0
-        try check { spi.ioctlSocket(handle, Int32(bitPattern: UInt32(WS_FIONREAD)), &arg, $0) }
+        try check { spi.lpWSPIoctlSocket!(handle, Int32(bitPattern: UInt32(WS_FIONREAD)), &arg, $0) }
         return Int(arg)
     }
 
     /// WSPIoctlSocket(SIOCATMARK): true when no out-of-band data is waiting to be read.
     public func isAtOutOfBandMark() throws(WSAError) -> Bool {
         var arg: WS_u_long = 0
-        try check { spi.ioctlSocket(handle, Int32(bitPattern: UInt32(WS_SIOCATMARK)), &arg, $0) }
+        try check { spi.lpWSPIoctlSocket!(handle, Int32(bitPattern: UInt32(WS_SIOCATMARK)), &arg, $0) }
         return arg != 0
     }
 }

@@ -41,7 +41,6 @@ struct Probe: ParsableCommand {
             alarm(timeout)
             defer { alarm(0) }
             let library = try Library.open(path)
-            try library.requireEntryPoints()
             if let source { row("provider", source) }
             row("library", path)
             row("entry points", "all \(Library.entryPoints.count) WSP entry points exported")
@@ -70,90 +69,48 @@ func row(_ label: String, _ value: String) {
     say(label + String(repeating: " ", count: max(1, 14 - label.count)) + value)
 }
 
-/// A provider library opened with dlopen (never closed: the process ends soon).
+/// A provider library opened with dlopen (never closed: the process ends
+/// soon), through WS2Catalog's one loader: its entry points in WS2HOST_PROCS.
 struct Library {
     /// The SPI entry points of the draft (§3), all of which a provider exports.
     static var entryPoints: [String] { ProviderEntryPoints.names }
 
-    let path: String
-    let handle: UnsafeMutableRawPointer
+    let loaded: ProviderLibrary
+    var path: String { loaded.path }
+    var procs: WS2HOST_PROCS { loaded.procs }
 
+    /// Opens `path` and takes every entry point; fails for a file that is no
+    /// library, or a library that is no provider (naming what it lacks).
     static func open(_ path: String) throws -> Library {
         var st = stat()
         guard stat(path, &st) == 0 else {
             throw Failure("cannot open \(path): \(String(cString: strerror(errno)))", status: Failure.badLibrary)
         }
         guard st.st_mode & S_IFMT == S_IFREG else { throw Failure("\(path) is not a file", status: Failure.badLibrary) }
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-            let why = dlerror().map { String(cString: $0) } ?? "unknown dlopen error"
-            throw Failure("cannot load \(path): \(why)", status: Failure.badLibrary)
+        do throws(ProviderLibraryError) {
+            return Library(loaded: try ProviderLibrary.open(path))
+        } catch {
+            throw Failure("\(error)", status: Failure.badLibrary)
         }
-        return Library(path: path, handle: handle)
     }
 
     /// Loads `path` and checks its exports (what `install` verifies).
-    static func verify(_ path: String) throws {
-        try open(path).requireEntryPoints()
-    }
-
-    /// Fails unless every entry point is exported, naming the missing ones.
-    func requireEntryPoints() throws {
-        let missing = Library.entryPoints.filter { dlsym(handle, $0) == nil }
-        if missing.isEmpty { return }
-        let what = missing.count == Library.entryPoints.count ? "none of the \(missing.count) WSP entry points"
-            : missing.count > 4 ? "\(missing.prefix(4).joined(separator: ", ")) and \(missing.count - 4) more"
-            : missing.joined(separator: ", ")
-        throw Failure("\(path) is not a Winsock service provider: it does not export \(what)", status: Failure.badLibrary)
-    }
-
-    func function<F>(_ name: String, _ type: F.Type) -> F {
-        unsafeBitCast(dlsym(handle, name)!, to: F.self)
-    }
+    static func verify(_ path: String) throws { _ = try open(path) }
 }
 
 /// WSPStartup, the loopback exchange, WSPCleanup, through the library's own
 /// entry points.
 struct SelfTest {
-    typealias Errno = UnsafeMutablePointer<Int32>?
-    typealias StartupFn = @convention(c) (WORD, LPWSADATA?) -> Int32
-    typealias CleanupFn = @convention(c) (LPCLEANUPPROC?, DWORD, Errno) -> Int32
-    typealias SocketFn = @convention(c) (Int32, Int32, Int32, DWORD, Int32, Errno) -> SOCKET
-    typealias BindFn = @convention(c) (SOCKET, UnsafePointer<WS_sockaddr>?, Int32, Errno) -> Int32
-    typealias ListenFn = @convention(c) (SOCKET, Int32, Errno) -> Int32
-    typealias NameFn = @convention(c) (SOCKET, UnsafeMutablePointer<WS_sockaddr>?, UnsafeMutablePointer<Int32>?, Errno) -> Int32
-    typealias ConnectFn = @convention(c) (SOCKET, UnsafePointer<WS_sockaddr>?, Int32, LPWSABUF?, LPWSABUF?, GROUP,
-                                          LPQOS?, LPQOS?, Errno) -> Int32
-    typealias AcceptFn = @convention(c) (SOCKET, UnsafeMutablePointer<WS_sockaddr>?, UnsafeMutablePointer<Int32>?,
-                                         LPCONDITIONPROC?, DWORD, Errno) -> SOCKET
-    typealias SendFn = @convention(c) (SOCKET, LPVOID?, DWORD, LPDWORD?, Int32, LPWSAOVERLAPPED?,
-                                       LPWSAOVERLAPPED_COMPLETION_ROUTINE?, Errno) -> Int32
-    typealias RecvFn = @convention(c) (SOCKET, LPVOID?, DWORD, LPDWORD?, LPINT?, LPWSAOVERLAPPED?,
-                                       LPWSAOVERLAPPED_COMPLETION_ROUTINE?, Errno) -> Int32
-    typealias CloseFn = @convention(c) (SOCKET, Errno) -> Int32
+    let p: WS2HOST_PROCS
 
-    let startup: StartupFn, cleanup: CleanupFn, socket: SocketFn, bind: BindFn, listen: ListenFn
-    let getSockName: NameFn, connect: ConnectFn, accept: AcceptFn, send: SendFn, recv: RecvFn, close: CloseFn
-
-    init(_ lib: Library) {
-        startup = lib.function("WSPStartup", StartupFn.self)
-        cleanup = lib.function("WSPCleanup", CleanupFn.self)
-        socket = lib.function("WSPSocket", SocketFn.self)
-        bind = lib.function("WSPBind", BindFn.self)
-        listen = lib.function("WSPListen", ListenFn.self)
-        getSockName = lib.function("WSPGetSockName", NameFn.self)
-        connect = lib.function("WSPConnect", ConnectFn.self)
-        accept = lib.function("WSPAccept", AcceptFn.self)
-        send = lib.function("WSPSend", SendFn.self)
-        recv = lib.function("WSPRecv", RecvFn.self)
-        close = lib.function("WSPCloseSocket", CloseFn.self)
-    }
+    init(_ lib: Library) { p = lib.procs }
 
     static let invalidSocket: SOCKET = ~0
     static let afInet: Int32 = 2, sockStream: Int32 = 1, ipprotoTCP: Int32 = 6
 
     func run(loopback: Bool) throws {
         var data = WSADATA()
-        let rc = startup(0x0002, &data)   // MAKEWORD(2, 0)
+        let rc = p.lpWSPStartup!(0x0002, &data)   // MAKEWORD(2, 0)
         guard rc == 0 else { throw Failure("WSPStartup(2.0) failed with error \(rc)", status: Failure.badLibrary) }
         row("version", "\(data.wVersion & 0xFF).\(data.wVersion >> 8) (highest \(data.wHighVersion & 0xFF).\(data.wHighVersion >> 8))")
         row("description", cString(data.szDescription))
@@ -164,7 +121,7 @@ struct SelfTest {
             do { row("self-test", try exchange()) } catch let f as Failure { failure = f }
         }
         var err: Int32 = 0
-        guard cleanup(nil, 0, &err) == 0 else { throw Failure("WSPCleanup failed with error \(err)", status: Failure.selfTest) }
+        guard p.lpWSPCleanup!(nil, 0, &err) == 0 else { throw Failure("WSPCleanup failed with error \(err)", status: Failure.selfTest) }
         row("cleanup", "ok")
         if let failure { throw failure }
     }
@@ -176,7 +133,7 @@ struct SelfTest {
         func check(_ ok: Bool, _ step: String) throws {
             guard ok else { throw Failure("self-test failed at \(step): error \(err)", status: Failure.selfTest) }
         }
-        let listener = socket(SelfTest.afInet, SelfTest.sockStream, SelfTest.ipprotoTCP, 0, 0, &err)
+        let listener = p.lpWSPSocket!(SelfTest.afInet, SelfTest.sockStream, SelfTest.ipprotoTCP, 0, 0, &err)
         try check(listener != SelfTest.invalidSocket, "WSPSocket")
         var address = WS_sockaddr_in()
         address.sin_family = Int16(SelfTest.afInet)
@@ -184,17 +141,17 @@ struct SelfTest {
         var length = Int32(MemoryLayout<WS_sockaddr_in>.size)
         try withUnsafeMutableBytes(of: &address) { raw in
             let sa = raw.baseAddress!.assumingMemoryBound(to: WS_sockaddr.self)
-            try check(bind(listener, sa, length, &err) == 0, "WSPBind")
-            try check(listen(listener, 5, &err) == 0, "WSPListen")
-            try check(getSockName(listener, sa, &length, &err) == 0, "WSPGetSockName")
-            let client = socket(SelfTest.afInet, SelfTest.sockStream, SelfTest.ipprotoTCP, 0, 0, &err)
+            try check(p.lpWSPBind!(listener, sa, length, &err) == 0, "WSPBind")
+            try check(p.lpWSPListen!(listener, 5, &err) == 0, "WSPListen")
+            try check(p.lpWSPGetSockName!(listener, sa, &length, &err) == 0, "WSPGetSockName")
+            let client = p.lpWSPSocket!(SelfTest.afInet, SelfTest.sockStream, SelfTest.ipprotoTCP, 0, 0, &err)
             try check(client != SelfTest.invalidSocket, "WSPSocket")
-            try check(connect(client, sa, length, nil, nil, 0, nil, nil, &err) == 0, "WSPConnect")
-            let server = accept(listener, nil, nil, nil, 0, &err)
+            try check(p.lpWSPConnect!(client, sa, length, nil, nil, 0, nil, nil, &err) == 0, "WSPConnect")
+            let server = p.lpWSPAccept!(listener, nil, nil, nil, 0, &err)
             try check(server != SelfTest.invalidSocket, "WSPAccept")
             try transfer("ws2ctl probe: client to server", from: client, to: server)
             try transfer("ws2ctl probe: server to client", from: server, to: client)
-            for s in [client, server, listener] { try check(close(s, &err) == 0, "WSPCloseSocket") }
+            for s in [client, server, listener] { try check(p.lpWSPCloseSocket!(s, &err) == 0, "WSPCloseSocket") }
         }
         let port = UInt16(bigEndian: address.sin_port)
         return "ok: socket, bind, listen, connect, accept, send, recv, close over 127.0.0.1:\(port)"
@@ -204,7 +161,7 @@ struct SelfTest {
         var err: Int32 = 0
         var out = Array(message.utf8)
         var sent: DWORD = 0
-        guard send(from, &out, DWORD(out.count), &sent, 0, nil, nil, &err) == 0, sent == DWORD(out.count) else {
+        guard p.lpWSPSend!(from, &out, DWORD(out.count), &sent, 0, nil, nil, &err) == 0, sent == DWORD(out.count) else {
             throw Failure("self-test failed at WSPSend: error \(err), \(sent) of \(out.count) bytes sent", status: Failure.selfTest)
         }
         var received: [UInt8] = []
@@ -212,7 +169,7 @@ struct SelfTest {
         while received.count < out.count {
             var n: DWORD = 0
             var flags: Int32 = 0
-            guard recv(to, &buffer, DWORD(buffer.count), &n, &flags, nil, nil, &err) == 0 else {
+            guard p.lpWSPRecv!(to, &buffer, DWORD(buffer.count), &n, &flags, nil, nil, &err) == 0 else {
                 throw Failure("self-test failed at WSPRecv: error \(err)", status: Failure.selfTest)
             }
             guard n > 0 else { throw Failure("self-test failed at WSPRecv: the connection closed early", status: Failure.selfTest) }

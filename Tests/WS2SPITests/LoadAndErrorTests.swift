@@ -44,9 +44,14 @@ final class LoadTests: XCTestCase {
         // test targets); the module must still call the library it loaded.
         let p = try loadProvider()
         let handle = try XCTUnwrap(dlopen(libraryPath, RTLD_NOW | RTLD_NOLOAD), "the library is loaded")
-        XCTAssertEqual(unsafeBitCast(p.spi.startup, to: UnsafeMutableRawPointer.self), dlsym(handle, "WSPStartup"))
-        XCTAssertEqual(unsafeBitCast(p.spi.recv, to: UnsafeMutableRawPointer.self), dlsym(handle, "WSPRecv"))
-        XCTAssertEqual(unsafeBitCast(p.host.sleepEx, to: UnsafeMutableRawPointer.self), dlsym(handle, "SleepEx"))
+        XCTAssertEqual(unsafeBitCast(p.spi.lpWSPStartup!, to: UnsafeMutableRawPointer.self), dlsym(handle, "WSPStartup"))
+        XCTAssertEqual(unsafeBitCast(p.spi.lpWSPRecv!, to: UnsafeMutableRawPointer.self), dlsym(handle, "WSPRecv"))
+        // The host services are libws2_32.so.2's, the provider's dependency
+        // (RULINGS §13): the provider library defines none of them.
+        let host = try XCTUnwrap(dlopen("libws2_32.so.2", RTLD_NOW | RTLD_NOLOAD), "the Winsock DLL part is loaded")
+        XCTAssertEqual(unsafeBitCast(p.host.sleepEx, to: UnsafeMutableRawPointer.self), dlsym(host, "SleepEx"))
+        XCTAssertNil(dlsym(host, "WSPStartup"))
+        dlclose(host)
         dlclose(handle)
     }
 

@@ -10,9 +10,6 @@ import CWS2SPI
 import WS2Catalog
 import WS2Base
 
-/// The entry points every provider exports, in WS2HOST_PROCS member order.
-let providerEntryPoints = ProviderEntryPoints.names
-
 /// One provider's C record and the C memory it owns.
 final class HostedProvider: @unchecked Sendable {
     let record: UnsafeMutablePointer<WS2HOST_PROVIDER>
@@ -58,36 +55,23 @@ final class HostedProvider: @unchecked Sendable {
         record.pointee.lpszStatus = UnsafePointer(copy(text))
     }
 
-    /// Stores the entry points (or NULLs) in Procs, in providerEntryPoints order.
-    func setProcs(_ procs: [UnsafeMutableRawPointer?]) {
-        let base = UnsafeMutableRawPointer(record) + MemoryLayout<WS2HOST_PROVIDER>.offset(of: \.Procs)!
-        for (i, p) in procs.enumerated() {
-            base.storeBytes(of: p, toByteOffset: i * MemoryLayout<UnsafeMutableRawPointer?>.stride,
-                            as: UnsafeMutableRawPointer?.self)
-        }
-    }
-
     /// dlopen, dlsym every entry point, WSPStartup(2.0). On failure the
     /// record says why and nothing stays loaded or started.
     func load() {
         guard !path.isEmpty else { return setStatus(WSAError.systemNotReady.code, "the catalog gives no ProviderFilename") }
-        guard let library = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-            let why = dlerror().map { String(cString: $0) } ?? path
-            return setStatus(WSAError.systemNotReady.code, "cannot load the library: \(why)")
-        }
-        var procs: [UnsafeMutableRawPointer?] = []
-        for name in providerEntryPoints {
-            guard let p = dlsym(library, name) else {
-                dlclose(library)
-                return setStatus(WSAError.systemNotReady.code, "not a service provider: \(path) does not export \(name)")
+        let loaded: ProviderLibrary
+        do throws(ProviderLibraryError) { loaded = try ProviderLibrary.open(path) } catch {
+            switch error {
+            case .cannotOpen(_, let why): return setStatus(WSAError.systemNotReady.code, "cannot load the library: \(why)")
+            case .notAProvider: return setStatus(WSAError.systemNotReady.code, "\(error)")
             }
-            procs.append(p)
         }
-        setProcs(procs)
+        let library = loaded.handle
+        record.pointee.Procs = loaded.procs
         let startup = record.pointee.Procs.lpWSPStartup!
         let r = startup(ProviderHost.requestedVersion, &record.pointee.WSAData)
         guard r == 0 else {
-            setProcs(providerEntryPoints.map { _ in nil })
+            record.pointee.Procs = WS2HOST_PROCS()
             dlclose(library)
             return setStatus(r, "WSPStartup(2.0) failed with error \(r)")
         }
@@ -95,7 +79,7 @@ final class HostedProvider: @unchecked Sendable {
         guard ProviderHost.accepts(version) else {
             var err: Int32 = 0
             _ = record.pointee.Procs.lpWSPCleanup!(nil, 0, &err)
-            setProcs(providerEntryPoints.map { _ in nil })
+            record.pointee.Procs = WS2HOST_PROCS()
             dlclose(library)
             return setStatus(WSAError.versionNotSupported.code,
                              "the provider negotiated version \(version & 0xFF).\(version >> 8); the host speaks 1.1 to 2.0")
@@ -114,7 +98,7 @@ final class HostedProvider: @unchecked Sendable {
         let r = record.pointee.Procs.lpWSPCleanup!(nil, 0, &err)
         // Handles made for a provider that is gone would hold dangling contexts.
         if id != 0 { SocketHandles.closeAll(provider: id) }
-        setProcs(providerEntryPoints.map { _ in nil })
+        record.pointee.Procs = WS2HOST_PROCS()
         record.pointee.hLibrary = nil
         dlclose(library)
         return r == 0 ? 0 : err
