@@ -2,6 +2,11 @@
  * copy-overlapped.c: copies a file over a loopback TCP connection with
  * overlapped I/O and completion routines.
  *
+ * Libraries: the WSP* calls are the TCP/IP provider's (libws2spi.so.2);
+ * SleepEx, which runs the completion routines, and WSAGetOverlappedResult
+ * are the Winsock DLL part's (libws2_32.so.2). `pkg-config --libs ws2spi`
+ * links both.
+ *
  * Two threads, one overlapped socket each (WSPSocket with WSA_FLAG_OVERLAPPED):
  *
  *   receiver  (main thread) posts NRECV overlapped WSPRecv calls of BLOCK

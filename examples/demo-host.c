@@ -9,7 +9,10 @@
  *
  * It is deliberately not linked with libws2spi: it uses only ws2spi.h's
  * types, constants and prototypes (the prototypes give the function pointer
- * types), and the library's path comes from the command line:
+ * types), and the library's path comes from the command line. The provider
+ * exports only the WSP* entry points; dlopen brings in the Winsock DLL part,
+ * libws2_32.so.2, as its dependency, and a host service such as
+ * WSACreateEvent would be found with dlsym on the same handle:
  *
  *     cc -Iinclude -o demo-host examples/demo-host.c -pthread -ldl
  *     ./demo-host build/lib/libws2spi.so.2

@@ -1,6 +1,10 @@
 /*
  * echo-asyncselect.c: a TCP echo server driven by WSPAsyncSelect32.
  *
+ * Libraries: the WSP* calls are the TCP/IP provider's (libws2spi.so.2); the
+ * message windows (WS2CreateMessageWindow, WS2GetMessage, ...) are the
+ * Winsock DLL part's (libws2_32.so.2). `pkg-config --libs ws2spi` links both.
+ *
  * One message window (WS2CreateMessageWindow) and one WS2GetMessage loop
  * serve every socket. The listener is selected once for
  * FD_ACCEPT | FD_READ | FD_WRITE | FD_CLOSE; the sockets WSPAccept returns

@@ -1,6 +1,10 @@
 /*
  * echo-eventselect.c: a TCP echo server driven by WSPEventSelect.
  *
+ * Libraries: the WSP* calls are the TCP/IP provider's (libws2spi.so.2); the
+ * event objects (WSACreateEvent, WSAWaitForMultipleEvents, ...) are the
+ * Winsock DLL part's (libws2_32.so.2). `pkg-config --libs ws2spi` links both.
+ *
  * One event object per socket (the listener and up to 63 clients, the
  * WSA_MAXIMUM_WAIT_EVENTS limit), one thread waiting on all of them with
  * WSAWaitForMultipleEvents, and WSPEnumNetworkEvents to learn what fired:

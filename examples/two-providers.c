@@ -24,7 +24,10 @@
  *   build/examples/two-providers --catalog FILE     load an existing catalog
  *
  * PATH is the provider library to install (default: the libws2spi.so this
- * program is linked against). --keep leaves the temporary catalog in place.
+ * program is linked against). The host API (WS2Host*, WPUInstallProvider)
+ * is libws2_32.so.2's, the WSP* calls go to the loaded providers; both
+ * libraries come with `pkg-config --libs ws2spi`. Tests/c/test-providers.c
+ * loads two different provider libraries this way. --keep leaves the temporary catalog in place.
  * --self-test also checks that each socket went to the right provider, that
  * both providers negotiated 2.0 and that the data came back intact; it ends
  * with "two-providers self-test: PASS" (exit 0) or "... FAIL" (exit 1).

@@ -17,8 +17,10 @@ public enum ProviderLibraryError: Error, Sendable, Equatable, CustomStringConver
         case let .cannotOpen(path, reason): return "cannot load \(path): \(reason)"
         case let .notAProvider(path, missing):
             let n = ProviderEntryPoints.names.count
-            let what = missing.count == n ? "none of the \(n) WSP entry points"
-                : missing.count > 4 ? "\(missing.prefix(4).joined(separator: ", ")) and \(missing.count - 4) more"
+            if missing.count == n {
+                return "\(path) is not a Winsock service provider: it exports none of the \(n) WSP entry points (\(missing[0]), ...)"
+            }
+            let what = missing.count > 4 ? "\(missing.prefix(4).joined(separator: ", ")) and \(missing.count - 4) more"
                 : missing.joined(separator: ", ")
             return "\(path) is not a Winsock service provider: it does not export \(what)"
         }
