@@ -1,4 +1,5 @@
 // SOCKET handles that never alias (RULINGS §4).
+import Glibc
 import Synchronization
 
 /// The generations (the high 16 bits of a handle) a table hands out. Tables
@@ -51,20 +52,33 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
         @usableFromInline let lock = Mutex(())
         @usableFromInline init() {}
     }
+    /// Never-used slots in order, then freed ones in the order they were
+    /// freed: the same order as one FIFO that starts with every slot, but
+    /// made without touching all of them (start-up cost, RULINGS §13: the
+    /// host and every provider each make their tables).
     private struct FreeList {
-        var ring: [UInt16]
+        /// Freed slots (zero-filled memory, so its pages come as needed).
+        let ring: UnsafeMutablePointer<UInt16>
+        let capacity: Int
         var head = 0
-        var count: Int
+        var freed = 0
+        /// Slots never handed out: fresh..<capacity.
+        var fresh = 0
+        var count: Int { capacity - fresh + freed }
         mutating func pop() -> Int? {
-            guard count > 0 else { return nil }
+            if fresh < capacity {
+                fresh += 1
+                return fresh - 1
+            }
+            guard freed > 0 else { return nil }
             let index = Int(ring[head])
-            head = (head + 1) % ring.count
-            count -= 1
+            head = (head + 1) % capacity
+            freed -= 1
             return index
         }
         mutating func push(_ index: Int) {
-            ring[(head + count) % ring.count] = UInt16(index)
-            count += 1
+            ring[(head + freed) % capacity] = UInt16(index)
+            freed += 1
         }
     }
 
@@ -81,25 +95,32 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
     @usableFromInline let stripes: [Stripe]
     private let free: Mutex<FreeList>
 
+    /// The slots start as zero-filled memory from calloc: generation 0 (no
+    /// handle has it: `insert` gives a fresh slot the space's first
+    /// generation) and no object, which is a valid `Slot`. The kernel maps
+    /// the pages as they are first used, so a table costs nothing per slot
+    /// until it is used.
     public init(capacity requested: Int = HandleTable.maximumCapacity, space: HandleSpace = .provider) {
         let cap = max(1, min(requested, HandleTable.maximumCapacity))
         capacity = cap
         self.space = space
-        slots = .allocate(capacity: cap)
-        slots.initialize(repeating: Slot(generation: space.generations.lowerBound, object: nil), count: cap)
+        slots = calloc(cap, MemoryLayout<Slot>.stride)!.bindMemory(to: Slot.self, capacity: cap)
         stripes = (0..<64).map { _ in Stripe() }
-        free = Mutex(FreeList(ring: (0..<cap).map { UInt16($0) }, count: cap))
+        let ring = calloc(cap, MemoryLayout<UInt16>.stride)!.bindMemory(to: UInt16.self, capacity: cap)
+        free = Mutex(FreeList(ring: ring, capacity: cap))
     }
 
     deinit {
         slots.deinitialize(count: capacity)
-        slots.deallocate()
+        Glibc.free(slots)
+        free.withLock { Glibc.free($0.ring) }
     }
 
     /// Stores `object` and returns its new handle, or nil when every slot is taken.
     public func insert(_ object: Object) -> UInt32? {
         guard let index = free.withLock({ $0.pop() }) else { return nil }
         return stripes[index & 63].lock.withLock { _ in
+            if slots[index].generation == 0 { slots[index].generation = space.generations.lowerBound }
             slots[index].object = object
             return UInt32(slots[index].generation) << 16 | UInt32(index + 1)
         }
