@@ -5,23 +5,34 @@
  * byte and waits for it to come back, ROUNDS times (default 50 000, or
  * argv[1]), after 1 000 warm-up round trips. TCP_NODELAY on both ends.
  *
+ * argv[2] places the two threads, the same way in both variants:
+ *   apart     (default) main thread on CPU 0, server thread on CPU 1
+ *   same      both threads pinned to CPU 0: every round trip is two
+ *             context switches on one CPU
+ *   unpinned  no CPU affinity at all: the scheduler decides, as it does
+ *             for most programs
+ * (With one CPU online, apart and same are both unpinned.)
+ *
  *   cc -O2 -o pingpong-raw bench/pingpong.c -pthread
  *   cc -O2 -DUSE_SPI $(pkg-config --cflags ws2spi) -o pingpong-spi \
  *       bench/pingpong.c $(pkg-config --libs ws2spi) -pthread
  *
- * Prints: pingpong rtt_us=<mean microseconds per round trip> total_s=<...>
+ * Prints: pingpong mode=<mode> rtt_us=<mean microseconds per round trip> total_s=<...>
  */
 #include "net.h"
 
 #define WARMUP 1000
 
 static net_sock listener;
+/* CPUs of the main and server threads; -1: not pinned. */
+static int main_cpu = 0, server_cpu = 1;
 
 static void *server(void *arg)
 {
     char c;
     (void)arg;
-    net_pin(1);
+    if (server_cpu >= 0)
+        net_pin(server_cpu);
     net_sock s = net_accept(listener);
     net_nodelay(s);
     while (net_recv(s, &c, 1) == 1)
@@ -33,17 +44,31 @@ static void *server(void *arg)
 int main(int argc, char **argv)
 {
     long rounds = argc > 1 ? strtol(argv[1], NULL, 10) : 50000;
+    const char *mode = argc > 2 ? argv[2] : "apart";
     uint16_t port;
     pthread_t tid;
     char c = 'x';
     double t0, t1;
     long i;
 
+    if (strcmp(mode, "apart") == 0) {
+        main_cpu = 0;
+        server_cpu = 1;
+    } else if (strcmp(mode, "same") == 0) {
+        main_cpu = 0;
+        server_cpu = 0;
+    } else if (strcmp(mode, "unpinned") == 0) {
+        main_cpu = -1;
+        server_cpu = -1;
+    } else {
+        rounds = 0;
+    }
     if (rounds <= 0) {
-        fprintf(stderr, "usage: %s [ROUNDS]\n", argv[0]);
+        fprintf(stderr, "usage: %s [ROUNDS [apart|same|unpinned]]\n", argv[0]);
         return 2;
     }
-    net_pin(0);
+    if (main_cpu >= 0)
+        net_pin(main_cpu);
     net_startup();
     listener = net_listener(&port);
     if (pthread_create(&tid, NULL, server, NULL) != 0) {
@@ -71,6 +96,6 @@ int main(int argc, char **argv)
     net_close(listener);
     net_cleanup();
 
-    printf("pingpong rtt_us=%.3f total_s=%.3f\n", (t1 - t0) * 1e6 / (double)rounds, t1 - t0);
+    printf("pingpong mode=%s rtt_us=%.3f total_s=%.3f\n", mode, (t1 - t0) * 1e6 / (double)rounds, t1 - t0);
     return 0;
 }

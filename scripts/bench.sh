@@ -9,7 +9,9 @@
 # raw and SPI alternately
 # BENCH_RUNS times (default 9; echo and select64 have their own counts),
 # and prints the medians against the targets:
-#   pingpong  SPI/raw round-trip time   <= 1.05
+#   pingpong  SPI/raw round-trip time   <= 1.05  (threads pinned to CPUs 0 and 1)
+#   pingpong-same      the same, both threads pinned to CPU 0     <= 1.05
+#   pingpong-unpinned  the same, no CPU affinity at all           <= 1.05
 #   bulk      SPI/raw throughput        >= 0.95
 #   overlapped SPI/raw throughput       >= 0.90  (bench/overlapped-bulk.c: 8
 #             overlapped 64 KiB receives with completion routines, against
@@ -24,7 +26,8 @@
 # BENCH_BULK_RUNS (21), BENCH_BULK_MIB (1024), BENCH_ECHO_RUNS (9),
 # BENCH_ECHO_SECONDS (2), BENCH_ECHO_CONNS (1000), BENCH_SELECT_RUNS (5),
 # BENCH_SELECT_CALLS (200000), BENCH_ONLY (a space-separated subset of
-# "pingpong bulk overlapped echo select64 startup"; default all), BENCH_STRICT=1
+# "pingpong pingpong-same pingpong-unpinned bulk overlapped echo select64
+# startup"; default all), BENCH_STRICT=1
 # (exit 1 on a MISS), CC, CFLAGS, PKG_CONFIG. Bulk gets many short runs: on
 # a shared 2-core VM one 1 GiB run swings by +-30% whatever the code, and
 # only the median of many alternating runs is stable.
@@ -43,7 +46,7 @@ echo_seconds=${BENCH_ECHO_SECONDS:-2}
 echo_conns=${BENCH_ECHO_CONNS:-1000}
 select_runs=${BENCH_SELECT_RUNS:-5}
 select_calls=${BENCH_SELECT_CALLS:-200000}
-only=" ${BENCH_ONLY:-pingpong bulk overlapped echo select64 startup} "
+only=" ${BENCH_ONLY:-pingpong pingpong-same pingpong-unpinned bulk overlapped echo select64 startup} "
 want() { case "$only" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 CC=${CC:-cc}
 CFLAGS=${CFLAGS:--O2}
@@ -90,7 +93,7 @@ run() {
         exit 1
     fi
     echo "$v" >> "$out/$name.txt"
-    printf '  %-13s %s\n' "$name" "$line"
+    printf '  %-22s %s\n' "$name" "$line"
 }
 
 median() { [ -f "$1" ] || { echo nan; return; }; sort -g "$1" | awk '{ v[NR] = $1 } END {
@@ -98,12 +101,20 @@ median() { [ -f "$1" ] || { echo nan; return; }; sort -g "$1" | awk '{ v[NR] = $
     if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 rm -f "$out"/*.txt
-if want pingpong || want startup; then
+if want pingpong || want pingpong-same || want pingpong-unpinned || want startup; then
     for i in $(seq 1 "$runs"); do
         echo "bench: run $i of $runs"
         if want pingpong; then
-            run pingpong-raw rtt_us     "$out/pingpong-raw" "$rounds"
-            run pingpong-spi rtt_us     "$out/pingpong-spi" "$rounds"
+            run pingpong-raw rtt_us     "$out/pingpong-raw" "$rounds" apart
+            run pingpong-spi rtt_us     "$out/pingpong-spi" "$rounds" apart
+        fi
+        if want pingpong-same; then
+            run pingpong-same-raw rtt_us "$out/pingpong-raw" "$rounds" same
+            run pingpong-same-spi rtt_us "$out/pingpong-spi" "$rounds" same
+        fi
+        if want pingpong-unpinned; then
+            run pingpong-unpinned-raw rtt_us "$out/pingpong-raw" "$rounds" unpinned
+            run pingpong-unpinned-spi rtt_us "$out/pingpong-spi" "$rounds" unpinned
         fi
         if want startup; then
             run startup-spi  ms         "$out/startup-spi" "$lib"
@@ -140,6 +151,8 @@ if want echo; then
 fi
 
 pp_raw=$(median "$out/pingpong-raw.txt"); pp_spi=$(median "$out/pingpong-spi.txt")
+p1_raw=$(median "$out/pingpong-same-raw.txt"); p1_spi=$(median "$out/pingpong-same-spi.txt")
+pu_raw=$(median "$out/pingpong-unpinned-raw.txt"); pu_spi=$(median "$out/pingpong-unpinned-spi.txt")
 bk_raw=$(median "$out/bulk-raw.txt");     bk_spi=$(median "$out/bulk-spi.txt")
 ov_raw=$(median "$out/overlapped-raw.txt"); ov_spi=$(median "$out/overlapped-spi.txt")
 ec_raw=$(median "$out/echo-raw.txt");     ec_spi=$(median "$out/echo-spi.txt")
@@ -155,6 +168,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {
     if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.3f", a / b }'; }
 
 pp_ratio=$(ratio "$pp_spi" "$pp_raw")
+p1_ratio=$(ratio "$p1_spi" "$p1_raw")
+pu_ratio=$(ratio "$pu_spi" "$pu_raw")
 # Bulk and echo: the median of the per-pair ratios (each SPI run against the
 # raw run just before it), which cancels the VM's drift between runs better
 # than a ratio of two medians (single runs of either swing by +-30%).
@@ -168,6 +183,8 @@ ov_ratio=$(paired_ratio overlapped)
 ec_ratio=$(paired_ratio echo)
 sl_ratio=$(ratio "$sl_spi" "$sl_raw")
 pp_v=$(verdict "$pp_ratio" "<=" 1.05)
+p1_v=$(verdict "$p1_ratio" "<=" 1.05)
+pu_v=$(verdict "$pu_ratio" "<=" 1.05)
 bk_v=$(verdict "$bk_ratio" ">=" 0.95)
 ov_v=$(verdict "$ov_ratio" ">=" 0.90)
 ec_v=$(verdict "$ec_ratio" ">=" 0.80)
@@ -175,20 +192,23 @@ sl_v=$(verdict "$sl_ratio" "<=" 1.30)
 st_v=$(verdict "$st_spi" "<=" 5)
 
 echo
-echo "medians (pingpong: $runs runs of $rounds round trips; bulk: $bulk_runs runs of $mib MiB;"
+echo "medians (pingpong, each placement: $runs runs of $rounds round trips; bulk: $bulk_runs runs of $mib MiB;"
 echo "  echo: $echo_runs runs of ${echo_seconds} s, $echo_conns connections; select64: $select_runs runs of $select_calls calls; startup: $runs runs)"
 printf '%-26s %12s %12s %8s  %-16s %s\n' benchmark raw SPI ratio target result
 printf '%-26s %12s %12s %8s  %-16s %s\n' "pingpong rtt (us)" "$pp_raw" "$pp_spi" "$pp_ratio" "SPI/raw <= 1.05" "$pp_v"
+printf '%-26s %12s %12s %8s  %-16s %s\n' "pingpong same CPU (us)" "$p1_raw" "$p1_spi" "$p1_ratio" "SPI/raw <= 1.05" "$p1_v"
+printf '%-26s %12s %12s %8s  %-16s %s\n' "pingpong unpinned (us)" "$pu_raw" "$pu_spi" "$pu_ratio" "SPI/raw <= 1.05" "$pu_v"
 printf '%-26s %12s %12s %8s  %-16s %s\n' "bulk throughput (MiB/s)" "$bk_raw" "$bk_spi" "$bk_ratio" "SPI/raw >= 0.95" "$bk_v"
 printf '%-26s %12s %12s %8s  %-16s %s\n' "overlapped bulk (MiB/s)" "$ov_raw" "$ov_spi" "$ov_ratio" "SPI/raw >= 0.90" "$ov_v"
 printf '%-26s %12s %12s %8s  %-16s %s\n' "echo 1000 conns (req/s)" "$ec_raw" "$ec_spi" "$ec_ratio" "SPI/raw >= 0.80" "$ec_v"
 printf '%-26s %12s %12s %8s  %-16s %s\n' "select64 (ns/call)" "$sl_raw" "$sl_spi" "$sl_ratio" "SPI/raw <= 1.30" "$sl_v"
 printf '%-26s %12s %12s %8s  %-16s %s\n' "startup (ms)" "-" "$st_spi" "-" "<= 5 ms" "$st_v"
-echo "(echo raw: epoll server; select64 raw: poll(2) on the same 64 sockets;"
+echo "(pingpong: threads on CPUs 0 and 1; same CPU: both on CPU 0; unpinned: no affinity;"
+echo " echo raw: epoll server; select64 raw: poll(2) on the same 64 sockets;"
 echo " overlapped: runs like bulk's, raw = bulk-raw, SPI = 8 overlapped 64 KiB receives)"
 
 if [ "${BENCH_STRICT:-0}" = 1 ]; then
-    case "$pp_v$bk_v$ov_v$ec_v$sl_v$st_v" in
+    case "$pp_v$p1_v$pu_v$bk_v$ov_v$ec_v$sl_v$st_v" in
         *MISS*) exit 1 ;;
     esac
 fi

@@ -89,8 +89,8 @@ extension IPSocket {
     /// for `events` runs the hook loop.
     @inline(__always)
     func blocking<T>(until events: Int16, _ body: (_ dontWait: Int32) throws(Errno) -> T) throws(WSAError) -> T {
-        blockers.add(1, ordering: .sequentiallyConsistent)
-        defer { blockers.subtract(1, ordering: .sequentiallyConsistent) }
+        blockers.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        defer { blockers.wrappingSubtract(1, ordering: .sequentiallyConsistent) }
         if current.contains(.closed) { throw .interrupted }
         if ws2spi_tls_blocking_hook() != nil { return try hooked(until: events, body) }
         do throws(Errno) {
@@ -128,8 +128,8 @@ extension IPSocket {
     /// WSAEINTR when closed meanwhile or cancelled by the hook.
     @inline(__always)
     func waitReady(_ events: Int16) throws(WSAError) -> Int16 {
-        blockers.add(1, ordering: .sequentiallyConsistent)
-        defer { blockers.subtract(1, ordering: .sequentiallyConsistent) }
+        blockers.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        defer { blockers.wrappingSubtract(1, ordering: .sequentiallyConsistent) }
         if current.contains(.closed) { throw .interrupted }
         var p = pollfd(fd: fd, events: events, revents: 0)
         if ws2spi_tls_blocking_hook() == nil {
@@ -171,8 +171,8 @@ extension IPSocket {
     /// only WSPCloseSocket after a cancel; this provider also allows a new
     /// WSPConnect.
     func blockingConnect(_ connect: () throws(Errno) -> Void) throws(WSAError) {
-        blockers.add(1, ordering: .sequentiallyConsistent)
-        defer { blockers.subtract(1, ordering: .sequentiallyConsistent) }
+        blockers.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        defer { blockers.wrappingSubtract(1, ordering: .sequentiallyConsistent) }
         if current.contains(.closed) { throw .interrupted }
         let hooked = ws2spi_tls_blocking_hook() != nil
         if hooked {

@@ -89,6 +89,9 @@ final class IPSocket: @unchecked Sendable {
     let overlapped: Bool
     let status: Atomic<UInt32>
     /// Threads inside a blocking kernel call on this socket; close wakes them.
+    /// Changed with wrappingAdd/wrappingSubtract: one `lock xadd` each (add
+    /// and subtract check for overflow, a compare-exchange loop); it counts
+    /// threads, so it cannot overflow.
     let blockers = Atomic<Int32>(0)
     let state = Mutex(ColdState())
     /// The event engine's record for this socket, made on the first selection.

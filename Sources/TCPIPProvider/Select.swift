@@ -193,8 +193,8 @@ extension TCPIPProvider {
             if anyClosed() { throw .interrupted }
             return
         }
-        for i in 0..<n { socks[i]._withUnsafeGuaranteedRef { $0.blockers.add(1, ordering: .sequentiallyConsistent) } }
-        defer { for i in 0..<n { socks[i]._withUnsafeGuaranteedRef { $0.blockers.subtract(1, ordering: .sequentiallyConsistent) } } }
+        for i in 0..<n { socks[i]._withUnsafeGuaranteedRef { $0.blockers.wrappingAdd(1, ordering: .sequentiallyConsistent) } }
+        defer { for i in 0..<n { socks[i]._withUnsafeGuaranteedRef { $0.blockers.wrappingSubtract(1, ordering: .sequentiallyConsistent) } } }
         let deadline = timeoutMs < 0 ? Int64.max : monotonicMilliseconds() + timeoutMs
         // With a blocking hook, polls in slices and calls it between them (Blocking.swift).
         let hook = BlockingWait()

@@ -291,10 +291,11 @@ extension TCPIPProvider {
             return try call { () throws(Errno) in try Sys.send(socket.fd, buffer, length, flags | Int32(MSG_DONTWAIT)) }
         }
         var done = 0
+        let fd = socket.fd   // the closure captures no object: no retain per send
         repeat {
             do {
                 done += try socket.blocking(until: Int16(POLLOUT)) { (dontWait) throws(Errno) -> Int in
-                    try Sys.send(socket.fd, buffer.map { $0 + done }, length - done, flags | dontWait)
+                    try Sys.send(fd, buffer.map { $0 + done }, length - done, flags | dontWait)
                 }
             } catch where error == .interrupted && done > 0 && !socket.current.contains(.closed) {
                 // Cancelled by the blocking hook after part went out: the

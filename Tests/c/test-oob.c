@@ -205,3 +205,92 @@ TEST(oob_kept_on_event_driven_socket) {
     CHECK(WSACloseEvent(ev));
     t_cleanup();
 }
+
+/* The receives that would lose the urgent byte if a plain WSPRecv went
+ * straight to recv(2) (Linux skips an urgent byte at the head of the queue
+ * and forgets it once a read passes the mark): each needs the provider's
+ * check before the read, not only a check after a short read. */
+
+/* A read that ends exactly at the mark (it filled the buffer, nothing
+ * short about it): the next read starts at the urgent byte. */
+TEST(oob_kept_when_read_ends_at_mark) {
+    t_startup();
+    SOCKET c, s;
+    t_tcp_pair(&c, &s);
+    CHECK_EQ(t_send_all(c, "abc", 3), 0);
+    send_oob(c, 'W');
+    CHECK_EQ(t_send_all(c, "def", 3), 0);
+    t_sleep_ms(50);
+    char buf[16];
+    memset(buf, 0, sizeof buf);
+    CHECK_EQ(recv_flags(s, buf, 3, 0), 3);
+    CHECK(memcmp(buf, "abc", 3) == 0);
+    memset(buf, 0, sizeof buf);
+    CHECK_EQ(recv_flags(s, buf, sizeof buf, 0), 3);
+    CHECK(memcmp(buf, "def", 3) == 0);
+    memset(buf, 0, sizeof buf);
+    CHECK_EQ(recv_flags(s, buf, sizeof buf, MSG_OOB), 1);
+    CHECK_EQ(buf[0], 'W');
+}
+
+/* The urgent byte arrives after the receiver read everything: it is the
+ * head of the queue when the next read starts, blocking or not. */
+static void oob_after_drained(BOOL nonblocking) {
+    t_startup();
+    SOCKET c, s;
+    t_tcp_pair(&c, &s);
+    if (nonblocking) {
+        u_long nb = 1;
+        CHECK_OK(WSPIoctlSocket(s, FIONBIO, &nb, lpErrno));
+    }
+    char buf[16];
+    CHECK_EQ(t_send_all(c, "abc", 3), 0);
+    t_sleep_ms(30);
+    CHECK_EQ(recv_flags(s, buf, sizeof buf, 0), 3);
+    send_oob(c, 'V');
+    t_sleep_ms(30);
+    if (nonblocking) {
+        /* only the urgent byte is queued: no normal data, and the byte stays */
+        DWORD n;
+        int flags = 0;
+        CHECK_WSA(WSPRecv(s, buf, sizeof buf, &n, &flags, NULL, NULL, lpErrno), WSAEWOULDBLOCK);
+    }
+    CHECK_EQ(t_send_all(c, "def", 3), 0);
+    t_sleep_ms(30);
+    memset(buf, 0, sizeof buf);
+    CHECK_EQ(recv_flags(s, buf, sizeof buf, 0), 3);
+    CHECK(memcmp(buf, "def", 3) == 0);
+    memset(buf, 0, sizeof buf);
+    CHECK_EQ(recv_flags(s, buf, sizeof buf, MSG_OOB), 1);
+    CHECK_EQ(buf[0], 'V');
+}
+TEST(oob_kept_after_drained_queue_blocking) { oob_after_drained(FALSE); }
+TEST(oob_kept_after_drained_queue_nonblocking) { oob_after_drained(TRUE); }
+
+/* The urgent byte arrives while a blocking WSPRecv waits on an empty queue
+ * (the peer interrupts an idle connection): the receive returns the normal
+ * data that follows, and the byte is still there for MSG_OOB. A recv(2)
+ * blocked in the kernel would skip the byte and forget it. */
+static void *send_oob_then_data(void *arg) {
+    SOCKET c = *(SOCKET *)arg;
+    t_sleep_ms(100);            /* the receive is blocked by now */
+    send_oob(c, 'U');
+    t_sleep_ms(50);
+    CHECK_EQ(t_send_all(c, "data", 4), 0);
+    return NULL;
+}
+TEST(oob_kept_when_it_arrives_during_blocking_recv) {
+    t_startup();
+    SOCKET c, s;
+    t_tcp_pair(&c, &s);
+    pthread_t th;
+    CHECK_EQ(pthread_create(&th, NULL, send_oob_then_data, &c), 0);
+    char buf[16];
+    memset(buf, 0, sizeof buf);
+    CHECK_EQ(t_recv_exact(s, buf, 4), 0);
+    CHECK(memcmp(buf, "data", 4) == 0);
+    CHECK_EQ(pthread_join(th, NULL), 0);
+    memset(buf, 0, sizeof buf);
+    CHECK_EQ(recv_flags(s, buf, sizeof buf, MSG_OOB), 1);
+    CHECK_EQ(buf[0], 'U');
+}
