@@ -14,7 +14,11 @@ static _Thread_local struct { LPBLOCKINGPROC hook; int state; } blocking;
 int ws2spi_tls_blocking_state(void) { return blocking.state; }
 void ws2spi_tls_set_blocking_state(int state) { blocking.state = state; }
 LPBLOCKINGPROC ws2spi_tls_blocking_hook(void) { return blocking.hook; }
-void ws2spi_tls_set_blocking_hook(LPBLOCKINGPROC hook) { blocking.hook = hook; }
+void ws2spi_tls_set_blocking_hook(LPBLOCKINGPROC hook) {
+    blocking.hook = hook;
+    if (hook) __atomic_store_n(&ws2spi_hooks_installed, 1, __ATOMIC_RELAXED);
+}
+int ws2spi_hooks_installed;
 
 /* ---- host services (RULINGS §6) ---- */
 #include <errno.h>

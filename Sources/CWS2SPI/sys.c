@@ -78,6 +78,16 @@ int ws2spi_futex_wait(uint32_t *word, uint32_t expected, int64_t deadline_ns) {
     return errno == EAGAIN ? 0 : errno;
 }
 
+void ws2spi_lock_slow(uint32_t *word) {
+    /* Mark the lock contended; sleep while it stays held. */
+    while (__atomic_exchange_n(word, 2, __ATOMIC_ACQUIRE) != 0)
+        syscall(SYS_futex, word, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 2, NULL, NULL, 0);
+}
+
+void ws2spi_unlock_slow(uint32_t *word) {
+    syscall(SYS_futex, word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, NULL, NULL, 0);
+}
+
 void ws2spi_futex_wake(uint32_t *word, int count) {
     syscall(SYS_futex, word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, count, NULL, NULL, 0);
 }

@@ -34,7 +34,7 @@ extension TCPIPProvider {
     }
 
     public func isBlocking() -> Bool {
-        ws2spi_tls_blocking_state() != Int32(WS2SPI_BLOCKING_IDLE)
+        ws2spi_blocking_state() != Int32(WS2SPI_BLOCKING_IDLE)
     }
 
     /// Takes effect when the hook returns: the blocking call then ends with
@@ -52,9 +52,10 @@ extension TCPIPProvider {
 struct BlockingWait {
     let hook: LPBLOCKINGPROC?
 
-    /// Reads the thread's hook: the one thread-local load a blocking call pays.
+    /// Reads the thread's hook: one plain load while no thread ever set a
+    /// hook, else the one thread-local load a blocking call pays.
     @inline(__always) init() {
-        hook = ws2spi_tls_blocking_hook()
+        hook = ws2spi_blocking_hook()
         if hook != nil { ws2spi_tls_set_blocking_state(Int32(WS2SPI_BLOCKING_WAITING)) }
     }
 

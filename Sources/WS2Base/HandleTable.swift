@@ -1,6 +1,7 @@
 // SOCKET handles that never alias (RULINGS §4).
 import Glibc
 import Synchronization
+import CWS2SPI
 
 /// The generations (the high 16 bits of a handle) a table hands out. Tables
 /// with disjoint spaces never produce the same handle, and a lookup in one
@@ -48,10 +49,6 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
         @usableFromInline var object: Object?
         @usableFromInline init(generation: UInt16, object: Object?) { self.generation = generation; self.object = object }
     }
-    @usableFromInline final class Stripe: Sendable {
-        @usableFromInline let lock = Mutex(())
-        @usableFromInline init() {}
-    }
     /// Never-used slots in order, then freed ones in the order they were
     /// freed: the same order as one FIFO that starts with every slot, but
     /// made without touching all of them (start-up cost, RULINGS §13: the
@@ -92,7 +89,10 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
     /// Retained objects (as opaque addresses) waiting for the spans to end.
     private let retired = Mutex<[UInt]>([])
     @usableFromInline let slots: UnsafeMutablePointer<Slot>
-    @usableFromInline let stripes: [Stripe]
+    /// 64 stripe locks (ws2spi_lock words), one per cache line: a lookup
+    /// takes one, one atomic each way, no thread-local lookup, no retain.
+    @usableFromInline let locks: UnsafeMutablePointer<UInt32>
+    @usableFromInline static var lockStride: Int { 16 }
     private let free: Mutex<FreeList>
 
     /// The slots start as zero-filled memory from calloc: generation 0 (no
@@ -105,7 +105,7 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
         capacity = cap
         self.space = space
         slots = calloc(cap, MemoryLayout<Slot>.stride)!.bindMemory(to: Slot.self, capacity: cap)
-        stripes = (0..<64).map { _ in Stripe() }
+        locks = calloc(64 * HandleTable.lockStride, MemoryLayout<UInt32>.stride)!.bindMemory(to: UInt32.self, capacity: 64 * HandleTable.lockStride)
         let ring = calloc(cap, MemoryLayout<UInt16>.stride)!.bindMemory(to: UInt16.self, capacity: cap)
         free = Mutex(FreeList(ring: ring, capacity: cap))
     }
@@ -113,13 +113,14 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
     deinit {
         slots.deinitialize(count: capacity)
         Glibc.free(slots)
+        Glibc.free(locks)
         free.withLock { Glibc.free($0.ring) }
     }
 
     /// Stores `object` and returns its new handle, or nil when every slot is taken.
     public func insert(_ object: Object) -> UInt32? {
         guard let index = free.withLock({ $0.pop() }) else { return nil }
-        return stripes[index & 63].lock.withLock { _ in
+        return withStripe(index) {
             if slots[index].generation == 0 { slots[index].generation = space.generations.lowerBound }
             slots[index].object = object
             return UInt32(slots[index].generation) << 16 | UInt32(index + 1)
@@ -132,11 +133,20 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
         return (low - 1, UInt16(truncatingIfNeeded: handle >> 16))
     }
 
+    /// Runs `body` holding the stripe lock of slot `index`.
+    @inlinable @inline(__always)
+    func withStripe<R>(_ index: Int, _ body: () -> R) -> R {
+        let word = locks + (index & 63) &* HandleTable.lockStride
+        ws2spi_lock(word)
+        defer { ws2spi_unlock(word) }
+        return body()
+    }
+
     /// The object for a live handle, retained; nil for a closed or foreign handle.
     @inlinable @inline(__always)
     public func lookup(_ handle: UInt32) -> Object? {
         guard let (index, generation) = split(handle) else { return nil }
-        return stripes[index & 63].lock.withLock { _ in
+        return withStripe(index) {
             slots[index].generation == generation ? slots[index].object : nil
         }
     }
@@ -146,7 +156,7 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
     @inlinable @inline(__always)
     public func lookupRetained(_ handle: UInt32) -> Unmanaged<Object>? {
         guard let (index, generation) = split(handle) else { return nil }
-        return stripes[index & 63].lock.withLock { _ in
+        return withStripe(index) {
             guard slots[index].generation == generation, let object = slots[index].object else { return nil }
             return Unmanaged.passRetained(object)
         }
@@ -202,7 +212,7 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
     /// Removes a live handle and returns its object; the handle is dead from now on.
     public func remove(_ handle: UInt32) -> Object? {
         guard let (index, generation) = split(handle) else { return nil }
-        let result: (Object, Bool)? = stripes[index & 63].lock.withLock { _ in
+        let result: (Object, Bool)? = withStripe(index) {
             guard slots[index].generation == generation, let object = slots[index].object else { return nil }
             slots[index].object = nil
             let retired = slots[index].generation == space.generations.upperBound
@@ -229,7 +239,7 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
     public func removeAll(where predicate: (Object) -> Bool) -> [Object] {
         var objects: [Object] = []
         for index in 0..<capacity {
-            let generation: UInt16? = stripes[index & 63].lock.withLock { _ in
+            let generation: UInt16? = withStripe(index) {
                 guard let object = slots[index].object, predicate(object) else { return nil }
                 return slots[index].generation
             }
@@ -243,7 +253,7 @@ public final class HandleTable<Object: AnyObject>: @unchecked Sendable {
     private var retiredCount: Int {
         var n = 0
         for index in 0..<capacity {
-            stripes[index & 63].lock.withLock { _ in
+            withStripe(index) {
                 if slots[index].generation == space.generations.upperBound && slots[index].object == nil { n += 1 }
             }
         }

@@ -71,6 +71,17 @@ void ws2spi_tls_set_blocking_state(int state);
 /* The blocking hook of this thread (WSPSetBlockingHook32), or NULL. */
 LPBLOCKINGPROC ws2spi_tls_blocking_hook(void);
 void ws2spi_tls_set_blocking_hook(LPBLOCKINGPROC hook);
+/* Set (never cleared) by the first ws2spi_tls_set_blocking_hook with a hook:
+ * until then no thread can be in a hooked call, and the per-call checks are
+ * one plain load instead of a thread-local lookup. A thread that set a hook
+ * sees its own store, and only such a thread can leave IDLE. */
+extern int ws2spi_hooks_installed __attribute__((visibility("hidden")));
+static inline int ws2spi_blocking_state(void) {
+    return __atomic_load_n(&ws2spi_hooks_installed, __ATOMIC_RELAXED) ? ws2spi_tls_blocking_state() : WS2SPI_BLOCKING_IDLE;
+}
+static inline LPBLOCKINGPROC ws2spi_blocking_hook(void) {
+    return __atomic_load_n(&ws2spi_hooks_installed, __ATOMIC_RELAXED) ? ws2spi_tls_blocking_hook() : (LPBLOCKINGPROC)0;
+}
 
 /* ---- host services (RULINGS §6): Sources/WS2Host/Services/ ---- */
 /* WSAGetLastError / WSASetLastError: the calling thread's last error. */

@@ -35,6 +35,22 @@ int ws2spi_sys_set_batch_scheduling(void);
  * addr, or NULL. */
 const char *ws2spi_sys_object_path(const void *addr);
 
+/* A lock of one 32-bit word for critical sections of a few instructions
+ * (HandleTable's stripes): 0 free, 1 held, 2 held with waiters (Drepper's
+ * futex mutex). The uncontended path is one atomic each way, with no
+ * thread-local lookup; a waiter sleeps in the kernel, never spins. Not
+ * subject to fault injection. */
+void ws2spi_lock_slow(uint32_t *word);
+void ws2spi_unlock_slow(uint32_t *word);
+static inline void ws2spi_lock(uint32_t *word) {
+    uint32_t free_ = 0;
+    if (!__atomic_compare_exchange_n(word, &free_, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        ws2spi_lock_slow(word);
+}
+static inline void ws2spi_unlock(uint32_t *word) {
+    if (__atomic_exchange_n(word, 0, __ATOMIC_RELEASE) == 2) ws2spi_unlock_slow(word);
+}
+
 /* Sleeps while *word == expected (FUTEX_WAIT_BITSET, process-private),
  * until woken or the absolute CLOCK_MONOTONIC deadline in nanoseconds
  * (deadline_ns < 0: no deadline). Returns 0 (woken, or *word had changed),

@@ -14,10 +14,10 @@ import CWS2SPI
 /// RULINGS §5: while a thread is in a hooked blocking call, only its hook
 /// can be running on it, so an entry point that finds the thread blocking
 /// was called from the hook and fails with WSAEINPROGRESS (all but
-/// WSPCancelBlockingCall32, which passes `gated: false`). One
-/// thread-local load.
+/// WSPCancelBlockingCall32, which passes `gated: false`). One plain load
+/// until a hook is set somewhere, then one thread-local load.
 @inline(__always) @usableFromInline
-var calledFromBlockingHook: Bool { ws2spi_tls_blocking_state() != Int32(WS2SPI_BLOCKING_IDLE) }
+var calledFromBlockingHook: Bool { ws2spi_blocking_state() != Int32(WS2SPI_BLOCKING_IDLE) }
 
 /// Runs an int-returning entry point: 0, or SOCKET_ERROR with *lpErrno set.
 @inline(__always) @usableFromInline
