@@ -380,3 +380,29 @@ TEST(host_routes_to_each) {
     CHECK(none == NULL);
     stop_both();
 }
+
+/* What the memory provider does not implement answers through ProviderKit's
+ * defaults: WSAEOPNOTSUPP while started, WSANOTINITIALISED after the last
+ * clean-up. */
+TEST(sdk_defaults_for_what_a_provider_lacks) {
+    start_both();
+    SOCKET m = host_socket(MEM_AF, SOCK_DGRAM, 0, 0, mem);
+    CHECK_WSA(mem->Procs.lpWSPListen(m, 1, lpErrno), WSAEOPNOTSUPP);
+    CHECK_WSA(mem->Procs.lpWSPShutdown(m, SD_BOTH, lpErrno), WSAEOPNOTSUPP);
+    int v = 0, len = sizeof v;
+    CHECK_WSA(mem->Procs.lpWSPGetSockOpt(m, SOL_SOCKET, SO_TYPE, (char *)&v, &len, lpErrno), WSAEOPNOTSUPP);
+    CHECK_WSA(mem->Procs.lpWSPCancelBlockingCall32(lpErrno), WSAEINVAL);
+    CHECK(!mem->Procs.lpWSPIsBlocking32());
+    WSADATA d;
+    stop_both();
+    /* every start-up undone: the defaults answer WSANOTINITIALISED */
+    void *h = dlopen(mem_path(), RTLD_NOW | RTLD_NOLOAD);
+    CHECK(h != NULL);
+    int (*listen_)(SOCKET, int, int *) = (int (*)(SOCKET, int, int *))dlsym(h, "WSPListen");
+    CHECK_WSA(listen_(m, 1, lpErrno), WSANOTINITIALISED);
+    int (*startup)(WORD, LPWSADATA) = (int (*)(WORD, LPWSADATA))dlsym(h, "WSPStartup");
+    CHECK_EQ(startup(MAKEWORD(2, 0), &d), 0);
+    int (*cleanup)(LPCLEANUPPROC, DWORD, int *) = (int (*)(LPCLEANUPPROC, DWORD, int *))dlsym(h, "WSPCleanup");
+    CHECK_OK(cleanup(NULL, 0, lpErrno));
+    dlclose(h);
+}

@@ -225,50 +225,8 @@ public final class MemDgramProvider: ServiceProvider, @unchecked Sendable {
         length.pointee = 16
     }
 
-    // What this test provider does not do.
-    public func listen(_ s: SOCKET, backlog: Int32) throws(WSAError) { _ = try lookup(s); throw .operationNotSupported }
-    public func accept(_ s: SOCKET, address: UnsafeMutablePointer<WS_sockaddr>?, length: UnsafeMutablePointer<Int32>?,
-                       condition: LPCONDITIONPROC?, callbackData: DWORD) throws(WSAError) -> SOCKET {
-        _ = try lookup(s); throw .operationNotSupported
-    }
-    public func connect(_ s: SOCKET, name: UnsafePointer<WS_sockaddr>?, length: Int32, callerData: LPWSABUF?, calleeData: LPWSABUF?,
-                        group: GROUP, socketFlowspec: LPQOS?, groupFlowspec: LPQOS?) throws(WSAError) {
-        _ = try lookup(s); throw .operationNotSupported
-    }
-    public func shutdown(_ s: SOCKET, how: Int32) throws(WSAError) { _ = try lookup(s); throw .operationNotSupported }
-    public func getPeerName(_ s: SOCKET, name: UnsafeMutablePointer<WS_sockaddr>?, length: UnsafeMutablePointer<Int32>?) throws(WSAError) {
-        _ = try lookup(s); throw .notConnected
-    }
-    public func getSockOpt(_ s: SOCKET, level: Int32, name: Int32, value: UnsafeMutablePointer<CChar>?, length: UnsafeMutablePointer<Int32>?) throws(WSAError) {
-        _ = try lookup(s); throw .noProtocolOption
-    }
-    public func setSockOpt(_ s: SOCKET, level: Int32, name: Int32, value: UnsafePointer<CChar>?, length: Int32) throws(WSAError) {
-        _ = try lookup(s); throw .noProtocolOption
-    }
-    public func ioctlSocket(_ s: SOCKET, command: Int32, argument: UnsafeMutablePointer<WS_u_long>?) throws(WSAError) {
-        _ = try lookup(s); throw .operationNotSupported
-    }
-    public func select(read: UnsafeMutablePointer<WS_fd_set>?, write: UnsafeMutablePointer<WS_fd_set>?,
-                       except: UnsafeMutablePointer<WS_fd_set>?, timeout: UnsafePointer<WS_timeval>?) throws(WSAError) -> Int32 {
-        guard isStarted else { throw .notInitialised }
-        throw .operationNotSupported
-    }
-    public func asyncSelect(_ s: SOCKET, window: HWND?, message: UInt32, events: Int32) throws(WSAError) {
-        _ = try lookup(s); throw .operationNotSupported
-    }
-    public func callbackSelect(_ s: SOCKET, callback: LPSELECTPROC?, callbackData: DWORD, events: Int32) throws(WSAError) {
-        _ = try lookup(s); throw .operationNotSupported
-    }
-    public func setBlockingHook(_ hook: LPBLOCKINGPROC?) throws(WSAError) -> LPBLOCKINGPROC? {
-        guard isStarted else { throw .notInitialised }
-        throw .operationNotSupported
-    }
-    public func unhookBlockingHook() throws(WSAError) { guard isStarted else { throw .notInitialised } }
-    public func isBlocking() -> Bool { false }
-    public func cancelBlockingCall() throws(WSAError) {
-        guard isStarted else { throw .notInitialised }
-        throw .invalidArgument
-    }
+    // Everything else: ProviderKit's defaults (WSANOTINITIALISED before
+    // start-up, else WSAEOPNOTSUPP).
 }
 
 @_cdecl("ws2spi_provider_instance")
