@@ -17,7 +17,7 @@ public final class TCPIPProvider: ServiceProvider, @unchecked Sendable {
     /// Start-ups not yet undone by WSPCleanup; entry points need it > 0.
     let startups = Atomic<Int>(0)
     /// WSPListen's largest backlog, read from the catalog at the first start-up.
-    let backlogLimit = Atomic<Int32>(WS.SOMAXCONN)
+    let backlogLimit = Atomic<Int32>(WS_SOMAXCONN)
     /// Serialises start-up and clean-up against each other.
     let lifecycle = Mutex<Void>(())
 
