@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "WSACodes"),
         // The configuration database (WINSOCK2.INI, RULINGS §12): pure Swift,
         // no C exports, so ws2ctl and Swift programs can link it.
-        .target(name: "WS2Catalog", dependencies: ["CWS2SPI"]),
+        .target(name: "WS2Catalog", dependencies: ["CWS2SPI", "WSACodes"]),
         // ws2ctl: install / remove / list / probe providers. Links no provider
         // code: it loads provider libraries with dlopen.
         .executableTarget(name: "ws2ctl", dependencies: [

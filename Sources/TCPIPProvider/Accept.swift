@@ -24,21 +24,21 @@ extension TCPIPProvider {
         guard listener.current.contains(.listening) else { throw .invalidArgument }
         // addr and addrlen are optional, but a buffer too small is an error.
         let wantsAddress = address != nil && length != nil
-        if wantsAddress, length!.pointee < WS.sockaddrInSize { throw .fault }
+        if wantsAddress, length!.pointee < sockaddrInSize { throw .fault }
 
         let connection = try nextConnection(listener)
-        if wantsAddress { connection.peer.store(to: address!) ; length!.pointee = WS.sockaddrInSize }
+        if wantsAddress { connection.peer.store(to: address!) ; length!.pointee = sockaddrInSize }
 
         var group: GROUP = 0
         if let condition {
             let verdict = askCondition(condition, connection, listener: listener, group: &group, callbackData: callbackData)
             switch verdict {
-            case WS.CF_ACCEPT:
+            case CF_ACCEPT:
                 break
-            case WS.CF_REJECT:
+            case CF_REJECT:
                 IPSocket.abort(connection.fd)   // the peer sees its connection reset
                 throw .connectionRefused
-            case WS.CF_DEFER:
+            case CF_DEFER:
                 requeue(connection, on: listener)
                 throw .tryAgain
             default:
@@ -128,8 +128,8 @@ extension TCPIPProvider {
     /// Calls the condition function with the caller's and our address.
     private func askCondition(_ condition: LPCONDITIONPROC, _ connection: PendingConnection, listener: IPSocket,
                               group: inout GROUP, callbackData: DWORD) -> Int32 {
-        var callerAddress = [UInt8](repeating: 0, count: Int(WS.sockaddrInSize))
-        var calleeAddress = [UInt8](repeating: 0, count: Int(WS.sockaddrInSize))
+        var callerAddress = [UInt8](repeating: 0, count: Int(sockaddrInSize))
+        var calleeAddress = [UInt8](repeating: 0, count: Int(sockaddrInSize))
         callerAddress.withUnsafeMutableBytes { connection.peer.store(to: $0.baseAddress!) }
         let local = (try? IPSocket.localEndpoint(of: connection.fd)) ?? .any
         calleeAddress.withUnsafeMutableBytes { local.store(to: $0.baseAddress!) }
@@ -137,8 +137,8 @@ extension TCPIPProvider {
             calleeAddress.withUnsafeMutableBytes { callee in
                 // TCP carries no connect data: caller data and the callee
                 // data buffer are empty (len 0 means "not supported").
-                var callerId = WSABUF(len: WS.sockaddrInSize, buf: caller.baseAddress!.assumingMemoryBound(to: CChar.self))
-                var calleeId = WSABUF(len: WS.sockaddrInSize, buf: callee.baseAddress!.assumingMemoryBound(to: CChar.self))
+                var callerId = WSABUF(len: sockaddrInSize, buf: caller.baseAddress!.assumingMemoryBound(to: CChar.self))
+                var calleeId = WSABUF(len: sockaddrInSize, buf: callee.baseAddress!.assumingMemoryBound(to: CChar.self))
                 var callerData = WSABUF(len: 0, buf: nil)
                 var calleeData = WSABUF(len: 0, buf: nil)
                 return condition(&callerId, &callerData, &calleeId, &calleeData, &group, callbackData)

@@ -16,11 +16,11 @@ extension TCPIPProvider {
     /// leaves SOMAXCONN.
     static func catalogListenBacklogLimit() -> Int32 {
         guard let file = ws2spi_sys_object_path(#dsohandle),
-              let catalog = try? CatalogFile().read() else { return WS.SOMAXCONN }
+              let catalog = try? CatalogFile().read() else { return WS_SOMAXCONN }
         for provider in catalog.providers(forLibrary: String(cString: file)) {
             guard let text = provider.value(forKey: listenBacklogLimitKey), let n = Int32(text), n >= 1 else { continue }
-            return max(n, WS.SOMAXCONN)
+            return max(n, WS_SOMAXCONN)
         }
-        return WS.SOMAXCONN
+        return WS_SOMAXCONN
     }
 }

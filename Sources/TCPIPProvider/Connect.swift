@@ -70,7 +70,7 @@ extension TCPIPProvider {
         // Groups are for connection-oriented sockets only (RULINGS §11).
         if group != 0 { throw .invalidArgument }
         guard let name else { throw .fault }
-        if length >= 2, Int32(UnsafeRawPointer(name).loadUnaligned(as: UInt16.self)) == WS.AF_UNSPEC {
+        if length >= 2, Int32(UnsafeRawPointer(name).loadUnaligned(as: UInt16.self)) == WS_AF_UNSPEC {
             IPSocket.disconnect(socket.fd)
             socket.clear(.connected)
             return

@@ -21,7 +21,7 @@ final class GroupTable: Sendable {
     /// Checks that `group` may be used for a connection to `peer`:
     /// WSAEINVAL for an unknown id, or a constrained group's other host.
     func validate(_ group: GROUP, peer: UInt32) throws(WSAError) {
-        if group == WS.SG_UNCONSTRAINED_GROUP || group == WS.SG_CONSTRAINED_GROUP { return }
+        if group == GROUP(SG_UNCONSTRAINED_GROUP) || group == GROUP(SG_CONSTRAINED_GROUP) { return }
         try state.withLock { (s) throws(WSAError) in
             guard let g = s.groups[group] else { throw .invalidArgument }
             if g.constrained, let host = g.host, host != peer { throw .invalidArgument }
@@ -32,11 +32,11 @@ final class GroupTable: Sendable {
     func join(_ socket: IPSocket, group: GROUP, peer: UInt32) {
         let id: UInt32 = state.withLock { s in
             var id = group
-            if group == WS.SG_UNCONSTRAINED_GROUP || group == WS.SG_CONSTRAINED_GROUP {
+            if group == GROUP(SG_UNCONSTRAINED_GROUP) || group == GROUP(SG_CONSTRAINED_GROUP) {
                 id = s.nextID
                 s.nextID &+= 1
                 if s.nextID < 0x100 { s.nextID = 0x100 }
-                s.groups[id] = Group(constrained: group == WS.SG_CONSTRAINED_GROUP, host: peer, members: 0)
+                s.groups[id] = Group(constrained: group == GROUP(SG_CONSTRAINED_GROUP), host: peer, members: 0)
             }
             s.groups[id, default: Group(constrained: false, host: nil, members: 0)].members += 1
             return id

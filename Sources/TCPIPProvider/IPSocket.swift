@@ -2,12 +2,13 @@
 import Glibc
 import Synchronization
 import ProviderKit
+import CWS2SPI
 
 /// The socket's kind: TCP over SOCK_STREAM or UDP over SOCK_DGRAM.
 enum SocketKind: Sendable {
     case stream, datagram
-    var winsockType: Int32 { self == .stream ? WS.SOCK_STREAM : WS.SOCK_DGRAM }
-    var winsockProtocol: Int32 { self == .stream ? WS.IPPROTO_TCP : WS.IPPROTO_UDP }
+    var winsockType: Int32 { self == .stream ? WS_SOCK_STREAM : WS_SOCK_DGRAM }
+    var winsockProtocol: Int32 { self == .stream ? WS_IPPROTO_TCP : WS_IPPROTO_UDP }
 }
 
 /// Status bits read on the data path without a lock (`IPSocket.status`).

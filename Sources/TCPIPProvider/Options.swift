@@ -34,33 +34,33 @@ enum Options {
     static let BOOL = MemoryLayout<Int32>.size
 
     static let table: [OptionSpec] = [
-        .init(level: WS.SOL_SOCKET, name: WS.SO_ACCEPTCONN, value: .acceptConn, gettable: true, settable: false, only: nil),
-        .init(level: WS.SOL_SOCKET, name: WS.SO_BROADCAST, value: .kernelInt(level: SOL_SOCKET, name: SO_BROADCAST), gettable: true, settable: true, only: .datagram,
+        .init(level: WS_SOL_SOCKET, name: WS_SO_ACCEPTCONN, value: .acceptConn, gettable: true, settable: false, only: nil),
+        .init(level: WS_SOL_SOCKET, name: WS_SO_BROADCAST, value: .kernelInt(level: SOL_SOCKET, name: SO_BROADCAST), gettable: true, settable: true, only: .datagram,
               gettableOnAnyKind: true),
-        .init(level: WS.SOL_SOCKET, name: WS.SO_DEBUG, value: .debug, gettable: true, settable: true, only: nil),
-        .init(level: WS.SOL_SOCKET, name: WS.SO_DONTLINGER, value: .dontLinger, gettable: true, settable: true, only: .stream),
-        .init(level: WS.SOL_SOCKET, name: WS.SO_DONTROUTE, value: .kernelInt(level: SOL_SOCKET, name: SO_DONTROUTE), gettable: true, settable: true, only: nil),
-        .init(level: WS.SOL_SOCKET, name: WS.SO_FLOWSPEC, value: .flowspec, gettable: true, settable: false, only: nil),
-        .init(level: WS.SOL_SOCKET, name: WS.SO_GROUP_FLOWSPEC, value: .flowspec, gettable: true, settable: false, only: nil),
-        .init(level: WS.SOL_SOCKET, name: WS.SO_GROUP_ID, value: .groupID, gettable: true, settable: false, only: nil),
-        .init(level: WS.SOL_SOCKET, name: WS.SO_GROUP_PRIORITY, value: .groupPriority, gettable: true, settable: true, only: nil),
-        .init(level: WS.SOL_SOCKET, name: WS.SO_KEEPALIVE, value: .kernelInt(level: SOL_SOCKET, name: SO_KEEPALIVE), gettable: true, settable: true, only: .stream),
-        .init(level: WS.SOL_SOCKET, name: WS.SO_LINGER, value: .linger, gettable: true, settable: true, only: .stream),
-        .init(level: WS.SOL_SOCKET, name: WS.SO_MAX_DG_SIZE, value: .maxMessageSize, gettable: true, settable: false, only: .datagram),
-        .init(level: WS.SOL_SOCKET, name: WS.SO_OOBINLINE, value: .oobInline, gettable: true, settable: true, only: .stream),
-        .init(level: WS.SOL_SOCKET, name: WS.SO_PROTOCOL_INFO, value: .protocolInfo, gettable: true, settable: false, only: nil),
-        .init(level: WS.SOL_SOCKET, name: WS.SO_RCVBUF, value: .buffer(SO_RCVBUF), gettable: true, settable: true, only: nil),
-        .init(level: WS.SOL_SOCKET, name: WS.SO_REUSEADDR, value: .kernelInt(level: SOL_SOCKET, name: SO_REUSEADDR), gettable: true, settable: true, only: nil),
-        .init(level: WS.SOL_SOCKET, name: WS.SO_SNDBUF, value: .buffer(SO_SNDBUF), gettable: true, settable: true, only: nil),
-        .init(level: WS.SOL_SOCKET, name: WS.SO_TYPE, value: .type, gettable: true, settable: false, only: nil),
-        .init(level: WS.SOL_SOCKET, name: WS.PVD_CONFIG, value: .providerConfig, gettable: true, settable: true, only: nil),
-        .init(level: WS.SOL_PROVIDER, name: WS.PVD_CONFIG, value: .providerConfig, gettable: true, settable: true, only: nil),
-        .init(level: WS.SOL_PROVIDER, name: WS.TCP_NODELAY, value: .kernelInt(level: Int32(IPPROTO_TCP), name: TCP_NODELAY), gettable: true, settable: true, only: .stream),
+        .init(level: WS_SOL_SOCKET, name: WS_SO_DEBUG, value: .debug, gettable: true, settable: true, only: nil),
+        .init(level: WS_SOL_SOCKET, name: WS_SO_DONTLINGER, value: .dontLinger, gettable: true, settable: true, only: .stream),
+        .init(level: WS_SOL_SOCKET, name: WS_SO_DONTROUTE, value: .kernelInt(level: SOL_SOCKET, name: SO_DONTROUTE), gettable: true, settable: true, only: nil),
+        .init(level: WS_SOL_SOCKET, name: WS_SO_FLOWSPEC, value: .flowspec, gettable: true, settable: false, only: nil),
+        .init(level: WS_SOL_SOCKET, name: WS_SO_GROUP_FLOWSPEC, value: .flowspec, gettable: true, settable: false, only: nil),
+        .init(level: WS_SOL_SOCKET, name: WS_SO_GROUP_ID, value: .groupID, gettable: true, settable: false, only: nil),
+        .init(level: WS_SOL_SOCKET, name: WS_SO_GROUP_PRIORITY, value: .groupPriority, gettable: true, settable: true, only: nil),
+        .init(level: WS_SOL_SOCKET, name: WS_SO_KEEPALIVE, value: .kernelInt(level: SOL_SOCKET, name: SO_KEEPALIVE), gettable: true, settable: true, only: .stream),
+        .init(level: WS_SOL_SOCKET, name: WS_SO_LINGER, value: .linger, gettable: true, settable: true, only: .stream),
+        .init(level: WS_SOL_SOCKET, name: WS_SO_MAX_DG_SIZE, value: .maxMessageSize, gettable: true, settable: false, only: .datagram),
+        .init(level: WS_SOL_SOCKET, name: WS_SO_OOBINLINE, value: .oobInline, gettable: true, settable: true, only: .stream),
+        .init(level: WS_SOL_SOCKET, name: WS_SO_PROTOCOL_INFO, value: .protocolInfo, gettable: true, settable: false, only: nil),
+        .init(level: WS_SOL_SOCKET, name: WS_SO_RCVBUF, value: .buffer(SO_RCVBUF), gettable: true, settable: true, only: nil),
+        .init(level: WS_SOL_SOCKET, name: WS_SO_REUSEADDR, value: .kernelInt(level: SOL_SOCKET, name: SO_REUSEADDR), gettable: true, settable: true, only: nil),
+        .init(level: WS_SOL_SOCKET, name: WS_SO_SNDBUF, value: .buffer(SO_SNDBUF), gettable: true, settable: true, only: nil),
+        .init(level: WS_SOL_SOCKET, name: WS_SO_TYPE, value: .type, gettable: true, settable: false, only: nil),
+        .init(level: WS_SOL_SOCKET, name: PVD_CONFIG, value: .providerConfig, gettable: true, settable: true, only: nil),
+        .init(level: WS_SOL_PROVIDER, name: PVD_CONFIG, value: .providerConfig, gettable: true, settable: true, only: nil),
+        .init(level: WS_SOL_PROVIDER, name: WS_TCP_NODELAY, value: .kernelInt(level: Int32(IPPROTO_TCP), name: TCP_NODELAY), gettable: true, settable: true, only: .stream),
     ]
     /// Levels the provider knows; any other level is WSAEINVAL (RULINGS §10).
     /// Options not in the table at a known level (SO_ERROR, SO_RCVTIMEO,
     /// IP_OPTIONS, TCP_MAXSEG, PVD_CALL_ID, TAPI_DEVICE_ID, ...) are WSAENOPROTOOPT.
-    static let levels: [Int32] = [WS.SOL_SOCKET, WS.SOL_PROVIDER, WS.IPPROTO_IP]
+    static let levels: [Int32] = [WS_SOL_SOCKET, WS_SOL_PROVIDER, WS_IPPROTO_IP]
 
     static func find(level: Int32, name: Int32, kind: SocketKind, forSet: Bool) throws(WSAError) -> OptionSpec {
         guard levels.contains(level) else { throw .invalidArgument }
@@ -125,8 +125,8 @@ extension TCPIPProvider {
         case .flowspec:
             // The default flow spec: every field zero, best effort (RULINGS §11).
             var q = QOS()
-            q.ForwardFP.LevelOfGuarantee = GUARANTEE(rawValue: GUARANTEE.RawValue(WS.BestEffortService))
-            q.BackwardFP.LevelOfGuarantee = GUARANTEE(rawValue: GUARANTEE.RawValue(WS.BestEffortService))
+            q.ForwardFP.LevelOfGuarantee = BestEffortService
+            q.BackwardFP.LevelOfGuarantee = BestEffortService
             try put(q)
         case .groupID:
             try put(GROUP(socket.state.withLock { $0.group }))
@@ -135,7 +135,7 @@ extension TCPIPProvider {
             guard group != 0 else { throw .noProtocolOption }
             try put(priority)
         case .maxMessageSize:
-            try put(UInt32(WS.maxUDPMessage))
+            try put(TCPIPProtocols.udp.messageSize)
         case .protocolInfo:
             try put(ProtocolCatalog.info(for: socket.kind))
         case .providerConfig:

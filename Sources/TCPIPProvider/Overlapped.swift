@@ -87,12 +87,12 @@ extension TCPIPProvider {
                      flags: LPINT?, from: UnsafeMutableRawPointer?, fromLength: LPINT?,
                      overlapped: LPWSAOVERLAPPED, completion routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE?) throws(WSAError) {
         guard let flags else { throw .fault }
-        let inFlags = flags.pointee & ~WS.MSG_PARTIAL
+        let inFlags = flags.pointee & ~WS_MSG_PARTIAL
         let kernelFlags = try checkReceive(socket, socket.current, buffer: buffer, length: length, flags: inFlags,
                                            from: from, fromLength: fromLength)
         // (checkReceive refused MSG_OOB on a datagram socket.) With
         // SO_OOBINLINE there is no out-of-band byte, as for a plain call.
-        let urgent = inFlags & WS.MSG_OOB != 0
+        let urgent = inFlags & WS_MSG_OOB != 0
         if urgent && socket.current.contains(.oobInline) { throw .invalidArgument }
         try registerForOverlapped(socket, handle: handle)
         let io = socket.io!

@@ -8,27 +8,27 @@ extension TCPIPProvider {
     public func socket(family: Int32, type: Int32, protocol proto: Int32, providerID: DWORD, flags: Int32) throws(WSAError) -> SOCKET {
         try requireStarted()
         // AF_UNSPEC is allowed only with an explicit protocol (WSPSocket remarks).
-        if family == WS.AF_UNSPEC && proto == 0 { throw .invalidArgument }
-        guard family == WS.AF_INET || family == WS.AF_UNSPEC else { throw .addressFamilyNotSupported }
+        if family == WS_AF_UNSPEC && proto == 0 { throw .invalidArgument }
+        guard family == WS_AF_INET || family == WS_AF_UNSPEC else { throw .addressFamilyNotSupported }
         let kind: SocketKind
         switch type {
-        case WS.SOCK_STREAM: kind = .stream
-        case WS.SOCK_DGRAM: kind = .datagram
-        case 0 where proto == WS.IPPROTO_TCP: kind = .stream
-        case 0 where proto == WS.IPPROTO_UDP: kind = .datagram
+        case WS_SOCK_STREAM: kind = .stream
+        case WS_SOCK_DGRAM: kind = .datagram
+        case 0 where proto == WS_IPPROTO_TCP: kind = .stream
+        case 0 where proto == WS_IPPROTO_UDP: kind = .datagram
         default: throw .socketTypeNotSupported
         }
         switch proto {
         case 0, kind.winsockProtocol: break
-        case WS.IPPROTO_TCP, WS.IPPROTO_UDP: throw .protocolType
+        case WS_IPPROTO_TCP, WS_IPPROTO_UDP: throw .protocolType
         default: throw .protocolNotSupported
         }
-        guard flags & ~WS.WSA_FLAG_OVERLAPPED == 0 else { throw .invalidArgument }
-        let overlapped = flags & WS.WSA_FLAG_OVERLAPPED != 0
+        guard flags & ~WSA_FLAG_OVERLAPPED == 0 else { throw .invalidArgument }
+        let overlapped = flags & WSA_FLAG_OVERLAPPED != 0
 
         let fd: Int32
         do {
-            fd = try Sys.socket(Translation.family.linux(WS.AF_INET)!,
+            fd = try Sys.socket(Translation.family.linux(WS_AF_INET)!,
                                 Translation.socketType.linux(kind.winsockType)!,
                                 Translation.ipProtocol.linux(kind.winsockProtocol)!)
         } catch { throw error.wsa }
@@ -94,22 +94,22 @@ extension TCPIPProvider {
             if !(socket.kind == .datagram && error.rawValue == ENOTCONN) { throw error.wsa }
         }
         switch how {
-        case WS.SD_RECEIVE: socket.set(.receiveShut)
-        case WS.SD_SEND: socket.set(.sendShut)
+        case SD_RECEIVE: socket.set(.receiveShut)
+        case SD_SEND: socket.set(.sendShut)
         default: socket.set([.receiveShut, .sendShut])
         }
     }
 
     public func getSockName(_ s: SOCKET, name: UnsafeMutablePointer<WS_sockaddr>?, length: UnsafeMutablePointer<Int32>?) throws(WSAError) {
         let socket = try lookup(s)
-        guard name != nil, let length, length.pointee >= WS.sockaddrInSize else { throw .fault }
+        guard name != nil, let length, length.pointee >= sockaddrInSize else { throw .fault }
         guard socket.current.contains(.bound) else { throw .invalidArgument }
         try socket.localEndpoint().store(to: name, length: length)
     }
 
     public func getPeerName(_ s: SOCKET, name: UnsafeMutablePointer<WS_sockaddr>?, length: UnsafeMutablePointer<Int32>?) throws(WSAError) {
         let socket = try lookup(s)
-        guard name != nil, let length, length.pointee >= WS.sockaddrInSize else { throw .fault }
+        guard name != nil, let length, length.pointee >= sockaddrInSize else { throw .fault }
         socket.resolveConnect()
         guard socket.current.contains(.connected) else { throw .notConnected }
         if socket.kind == .stream {
@@ -125,7 +125,7 @@ extension TCPIPProvider {
         let socket = try lookup(s)
         guard let argument else { throw .fault }
         switch command {
-        case WS.FIONBIO:
+        case Int32(bitPattern: WS_FIONBIO):
             let on = argument.pointee != 0
             // A socket with a notification selection stays non-blocking.
             if !on, socket.current.contains(.watched), socket.watch.load()?.registration.hasSelection == true {
@@ -136,12 +136,12 @@ extension TCPIPProvider {
                 do { try Sys.setNonBlocking(socket.fd, on) } catch { throw error.wsa }
             }
             if on { socket.set(.nonBlocking) } else { socket.clear(.nonBlocking) }
-        case WS.FIONREAD:
+        case WS_FIONREAD:
             if socket.current.contains(.listening) { argument.pointee = 0; return }
             var n: Int32 = 0
             do { try Sys.ioctl(socket.fd, UInt(FIONREAD), &n) } catch { throw error.wsa }
             argument.pointee = WS_u_long(max(n, 0))
-        case WS.SIOCATMARK:
+        case WS_SIOCATMARK:
             guard socket.kind == .stream else { throw .invalidArgument }
             argument.pointee = try atMark(socket) ? 1 : 0
         default:

@@ -17,7 +17,7 @@ public final class TCPIPProvider: ServiceProvider, @unchecked Sendable {
     /// Start-ups not yet undone by WSPCleanup; entry points need it > 0.
     let startups = Atomic<Int>(0)
     /// WSPListen's largest backlog, read from the catalog at the first start-up.
-    let backlogLimit = Atomic<Int32>(WS.SOMAXCONN)
+    let backlogLimit = Atomic<Int32>(WS_SOMAXCONN)
     /// Serialises start-up and clean-up against each other.
     let lifecycle = Mutex<Void>(())
 
@@ -40,8 +40,8 @@ public final class TCPIPProvider: ServiceProvider, @unchecked Sendable {
         guard let data else { return WSAError.fault.code }
         let use: (major: UInt8, minor: UInt8) = (major, minor) < TCPIPProvider.highestVersion ? (major, minor) : TCPIPProvider.highestVersion
         lifecycle.withLock { _ in
-            data.pointee.wVersion = WORD(use.major) | WORD(use.minor) << 8
-            data.pointee.wHighVersion = WORD(TCPIPProvider.highestVersion.major) | WORD(TCPIPProvider.highestVersion.minor) << 8
+            data.pointee.wVersion = ws2spi_makeword(use.major, use.minor)
+            data.pointee.wHighVersion = ws2spi_makeword(TCPIPProvider.highestVersion.major, TCPIPProvider.highestVersion.minor)
             withUnsafeMutableBytes(of: &data.pointee.szDescription) { copyCString(TCPIPProvider.description, into: $0) }
             withUnsafeMutableBytes(of: &data.pointee.szSystemStatus) { copyCString("Running", into: $0) }
             data.pointee.iMaxSockets = UInt16(min(UInt64(sockets.capacity), Sys.getrlimitNoFile()))

@@ -17,7 +17,7 @@ extension TCPIPProvider {
                                    from: from, fromLength: fromLength, overlapped: overlapped, completion: completion)
         }
         guard let received, let flags else { throw .fault }
-        let inFlags = flags.pointee & ~WS.MSG_PARTIAL
+        let inFlags = flags.pointee & ~WS_MSG_PARTIAL
         let st = socket.current
         let kernelFlags = try checkReceive(socket, st, buffer: buffer, length: length, flags: inFlags, from: from, fromLength: fromLength)
         let request = ReceiveRequest(buffer: buffer, length: Int(length), kernelFlags: kernelFlags, flags: inFlags,
@@ -25,7 +25,7 @@ extension TCPIPProvider {
 
         let outcome: Attempt
         if socket.kind == .stream && !st.contains(.oobInline)
-            && (!st.contains(.urgentByEngine) || inFlags & WS.MSG_OOB != 0) {
+            && (!st.contains(.urgentByEngine) || inFlags & WS_MSG_OOB != 0) {
             outcome = try receiveGuarded(socket, request)
         } else if socket.isNonBlocking {
             outcome = receiveOnce(socket, request, dontWait: Int32(MSG_DONTWAIT))
@@ -67,7 +67,7 @@ extension TCPIPProvider {
         switch socket.kind {
         case .stream:
             if st.contains(.broken), let broken = socket.brokenError { throw broken }
-            if inFlags & WS.MSG_OOB != 0 && !st.contains(.connected) { throw .notConnected }
+            if inFlags & WS_MSG_OOB != 0 && !st.contains(.connected) { throw .notConnected }
             if !st.contains(.connected) {
                 if st.contains(.connecting) && socket.resolveConnect() == nil && socket.current.contains(.connected) {
                     break
@@ -75,12 +75,12 @@ extension TCPIPProvider {
                 throw .notConnected
             }
         case .datagram:
-            if inFlags & WS.MSG_OOB != 0 { throw .operationNotSupported }
+            if inFlags & WS_MSG_OOB != 0 { throw .operationNotSupported }
             guard st.contains(.bound) else { throw .invalidArgument }
             // The size of the whole datagram comes back, to detect truncation.
             kernelFlags |= Int32(MSG_TRUNC)
             if from != nil {
-                guard let fromLength, fromLength.pointee >= WS.sockaddrInSize else { throw .fault }
+                guard let fromLength, fromLength.pointee >= sockaddrInSize else { throw .fault }
             }
         }
         return kernelFlags
@@ -94,7 +94,7 @@ extension TCPIPProvider {
     /// Never throws: every outcome is an `Attempt` (`.wouldBlock` for EAGAIN).
     @inline(__always)
     func receiveOnce(_ socket: IPSocket, _ r: ReceiveRequest, dontWait: Int32) -> Attempt {
-        if r.flags & WS.MSG_OOB != 0 && socket.kind == .stream { return receiveUrgent(socket, r) }
+        if r.flags & WS_MSG_OOB != 0 && socket.kind == .stream { return receiveUrgent(socket, r) }
         if socket.kind == .datagram && socket.current.contains(.icmpError) {
             // An ICMP error a send met first: it belongs to a receive (RULINGS §7a).
             socket.clear(.icmpError)
@@ -115,12 +115,12 @@ extension TCPIPProvider {
                     }
                 }
                 IPv4Endpoint(linux: peer).store(to: from)
-                r.fromLength?.pointee = WS.sockaddrInSize
+                r.fromLength?.pointee = sockaddrInSize
             } else {
                 n = try Sys.recv(socket.fd, r.buffer, r.length, flags)
             }
             // Truncated: the buffer holds the first part, the rest is lost.
-            if n > r.length { return .finished(WSAError.messageSize.code, r.length, r.flags | WS.MSG_PARTIAL) }
+            if n > r.length { return .finished(WSAError.messageSize.code, r.length, r.flags | WS_MSG_PARTIAL) }
             return .finished(0, n, r.flags)
         } catch {
             if error.isWouldBlock { return .wouldBlock }
@@ -163,7 +163,7 @@ extension TCPIPProvider {
     /// the race with an immediate second read.)
     @inline(__always)
     private func receiveGuarded(_ socket: IPSocket, _ r: ReceiveRequest) throws(WSAError) -> Attempt {
-        if r.flags & WS.MSG_OOB != 0 {
+        if r.flags & WS_MSG_OOB != 0 {
             let a = receiveUrgent(socket, r)
             if case .finished(0, 1, _) = a { return a }
             if case .finished(0, 0, _) = a, r.length == 0, socket.current.contains(.urgentHeld) { return a }
@@ -271,7 +271,7 @@ extension TCPIPProvider {
             // lpTo is ignored on a connection-oriented socket.
             return (kernelFlags, nil)
         case .datagram:
-            if flags & WS.MSG_OOB != 0 { throw .operationNotSupported }
+            if flags & WS_MSG_OOB != 0 { throw .operationNotSupported }
             if let toLength, to != nil {
                 let endpoint = try IPv4Endpoint.parse(to, length: toLength, wrongFamily: .addressFamilyNotSupported)
                 if endpoint.isAnyAddress || endpoint.port == 0 { throw .addressNotAvailable }

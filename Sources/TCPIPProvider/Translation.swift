@@ -1,8 +1,10 @@
 // Winsock <-> Linux numbers, one table per kind (Wine's ws2_32 style): adding
-// a family, type, flag or direction is one line. Option numbers live in
-// Options.swift, errno -> WSA in ProviderKit's WSAError.
+// a family, type, flag or direction is one line. The Winsock numbers are
+// ws2spi.h's (CWS2SPI); option numbers live in Options.swift, errno -> WSA
+// in ProviderKit's WSAError.
 import Glibc
 import ProviderKit
+import CWS2SPI
 
 /// A two-column table with lookups both ways.
 struct NumberMap: Sendable {
@@ -13,33 +15,33 @@ struct NumberMap: Sendable {
 
 enum Translation {
     static let family = NumberMap(pairs: [
-        (WS.AF_INET, AF_INET),
+        (WS_AF_INET, AF_INET),
     ])
     static let socketType = NumberMap(pairs: [
-        (WS.SOCK_STREAM, Int32(SOCK_STREAM.rawValue)),
-        (WS.SOCK_DGRAM, Int32(SOCK_DGRAM.rawValue)),
+        (WS_SOCK_STREAM, Int32(SOCK_STREAM.rawValue)),
+        (WS_SOCK_DGRAM, Int32(SOCK_DGRAM.rawValue)),
     ])
     static let ipProtocol = NumberMap(pairs: [
-        (WS.IPPROTO_TCP, Int32(IPPROTO_TCP)),
-        (WS.IPPROTO_UDP, Int32(IPPROTO_UDP)),
+        (WS_IPPROTO_TCP, Int32(IPPROTO_TCP)),
+        (WS_IPPROTO_UDP, Int32(IPPROTO_UDP)),
     ])
     static let shutdownHow = NumberMap(pairs: [
-        (WS.SD_RECEIVE, Int32(SHUT_RD)),
-        (WS.SD_SEND, Int32(SHUT_WR)),
-        (WS.SD_BOTH, Int32(SHUT_RDWR)),
+        (SD_RECEIVE, Int32(SHUT_RD)),
+        (SD_SEND, Int32(SHUT_WR)),
+        (SD_BOTH, Int32(SHUT_RDWR)),
     ])
     /// Receive flags the provider passes to the kernel.
     static let receiveFlags = NumberMap(pairs: [
-        (WS.MSG_OOB, Int32(MSG_OOB)),
-        (WS.MSG_PEEK, Int32(MSG_PEEK)),
+        (WS_MSG_OOB, Int32(MSG_OOB)),
+        (WS_MSG_PEEK, Int32(MSG_PEEK)),
     ])
     /// Send flags the provider passes to the kernel. MSG_PARTIAL and
     /// MSG_INTERRUPT are accepted and have no kernel meaning (0).
     static let sendFlags = NumberMap(pairs: [
-        (WS.MSG_OOB, Int32(MSG_OOB)),
-        (WS.MSG_DONTROUTE, Int32(MSG_DONTROUTE)),
-        (WS.MSG_PARTIAL, 0),
-        (WS.MSG_INTERRUPT, 0),
+        (WS_MSG_OOB, Int32(MSG_OOB)),
+        (WS_MSG_DONTROUTE, Int32(MSG_DONTROUTE)),
+        (WS_MSG_PARTIAL, 0),
+        (WS_MSG_INTERRUPT, 0),
     ])
 
     /// Translates a flag word bit by bit; nil if a bit is not in the table.
@@ -56,6 +58,10 @@ enum Translation {
     }
 }
 
+/// sizeof(struct sockaddr_in) in the Winsock layout (16): the shortest
+/// address length the provider accepts, and the length it writes.
+var sockaddrInSize: Int32 { Int32(MemoryLayout<WS_sockaddr_in>.size) }
+
 /// An IPv4 endpoint, converted between the Winsock and Linux sockaddr_in.
 /// Both are 16 bytes (family, port, address, zero); only the family field's
 /// meaning is translated, through `Translation.family`.
@@ -71,9 +77,9 @@ struct IPv4Endpoint: Equatable, Sendable {
     /// length below sizeof(sockaddr_in); `wrongFamily` (the caller's error:
     /// bind says WSAEFAULT, connect WSAEAFNOSUPPORT) for a family that is not AF_INET.
     static func parse(_ p: UnsafeRawPointer?, length: Int32, wrongFamily: WSAError) throws(WSAError) -> IPv4Endpoint {
-        guard let p, length >= WS.sockaddrInSize else { throw .fault }
+        guard let p, length >= sockaddrInSize else { throw .fault }
         let family = Int32(p.loadUnaligned(as: UInt16.self))
-        guard family == WS.AF_INET else { throw wrongFamily }
+        guard family == WS_AF_INET else { throw wrongFamily }
         return IPv4Endpoint(port: p.loadUnaligned(fromByteOffset: 2, as: UInt16.self),
                             address: p.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
     }
@@ -87,7 +93,7 @@ struct IPv4Endpoint: Equatable, Sendable {
 
     var linux: sockaddr_in {
         var sa = sockaddr_in()
-        sa.sin_family = sa_family_t(Translation.family.linux(WS.AF_INET)!)
+        sa.sin_family = sa_family_t(Translation.family.linux(WS_AF_INET)!)
         sa.sin_port = port
         sa.sin_addr.s_addr = address
         return sa
@@ -95,7 +101,7 @@ struct IPv4Endpoint: Equatable, Sendable {
 
     /// Writes the Winsock sockaddr_in (16 bytes) to `p`.
     func store(to p: UnsafeMutableRawPointer) {
-        p.storeBytes(of: UInt16(WS.AF_INET), as: UInt16.self)
+        p.storeBytes(of: UInt16(WS_AF_INET), as: UInt16.self)
         p.storeBytes(of: port, toByteOffset: 2, as: UInt16.self)
         p.storeBytes(of: address, toByteOffset: 4, as: UInt32.self)
         (p + 8).initializeMemory(as: UInt8.self, repeating: 0, count: 8)
@@ -104,9 +110,9 @@ struct IPv4Endpoint: Equatable, Sendable {
     /// Writes the address into a caller's (name, namelen) pair: WSAEFAULT if
     /// either is NULL or namelen is below sizeof(sockaddr_in).
     func store(to name: UnsafeMutableRawPointer?, length: UnsafeMutablePointer<Int32>?) throws(WSAError) {
-        guard let name, let length, length.pointee >= WS.sockaddrInSize else { throw .fault }
+        guard let name, let length, length.pointee >= sockaddrInSize else { throw .fault }
         store(to: name)
-        length.pointee = WS.sockaddrInSize
+        length.pointee = sockaddrInSize
     }
 
     /// Calls `body` with a Linux sockaddr pointer for this endpoint.

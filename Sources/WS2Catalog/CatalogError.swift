@@ -1,6 +1,8 @@
 // The catalog's one error type; each case knows its Winsock code, so the C
-// entry points and ws2ctl report the same failure the same way.
+// entry points and ws2ctl report the same failure the same way. The codes
+// are named through WSACodes, the package's one table of them.
 import Glibc
+import WSACodes
 
 /// Why a catalog operation failed.
 public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -19,20 +21,31 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
     /// WSAEnumProtocols: the buffer cannot hold the result (WSAENOBUFS).
     case noBuffers(needed: Int)
 
-    /// The Winsock code for lpErrno / WSAGetLastError.
-    public var wsaCode: Int32 {
+    /// The Winsock error, as any ``WSAErrorCode`` type: ProviderKit's
+    /// `WSAError` for lpErrno (`throw error.wsaError()` in a
+    /// `throws(WSAError)` body), WS2SPI's for a Swift caller.
+    public func wsaError<Code: WSAErrorCode>(as _: Code.Type = Code.self) -> Code {
         switch self {
-        case .fault: return 10014                                    // WSAEFAULT
-        case .invalidArgument, .duplicateName, .unknownProvider: return 10022   // WSAEINVAL
-        case .locked: return 11002                                   // WSATRY_AGAIN
-        case .noBuffers: return 10055                                // WSAENOBUFS
+        case .fault: return .fault
+        case .invalidArgument, .duplicateName, .unknownProvider: return .invalidArgument
+        case .locked: return .tryAgain
+        case .noBuffers: return .noBuffers
         case .io(_, _, let e):
             switch e {
-            case EACCES, EPERM, EROFS: return 10013                  // WSAEACCES
-            case ENOSPC, ENOMEM, EDQUOT: return 10055                // WSAENOBUFS
-            default: return 10091                                    // WSASYSNOTREADY
+            case EACCES, EPERM, EROFS: return .accessDenied
+            case ENOSPC, ENOMEM, EDQUOT: return .noBuffers
+            default: return .systemNotReady
             }
         }
+    }
+
+    /// The Winsock code for lpErrno / WSAGetLastError: ``wsaError(as:)``'s.
+    public var wsaCode: Int32 { wsaError(as: PlainCode.self).code }
+
+    /// The plain code, for ``wsaCode`` (WS2Catalog links neither WSAError type).
+    private struct PlainCode: WSAErrorCode {
+        let code: Int32
+        init(code: Int32) { self.code = code }
     }
 
     /// One line, without an "error:" prefix.

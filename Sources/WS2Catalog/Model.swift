@@ -57,23 +57,32 @@ public struct ProtocolEntry: Sendable, Hashable {
 }
 
 /// The TCP/IP provider's protocols, as SO_PROTOCOL_INFO reports them and as
-/// `ws2ctl install --protocols tcp,udp` writes them: the one table.
+/// `ws2ctl install --protocols tcp,udp` writes them: the one table. Every
+/// number is ws2spi.h's (CWS2SPI).
 public enum TCPIPProtocols {
     /// Stream over TCP: guaranteed delivery and order, graceful close,
     /// expedited data, fragmentation (0x1066); no message size.
     public static let tcp = ProtocolEntry(
         serviceFlags: UInt32(XP_GUARANTEED_DELIVERY | XP_GUARANTEED_ORDER | XP_GRACEFUL_CLOSE
                              | XP_EXPEDITED_DATA | XP_FRAGMENTATION),
-        addressFamily: 2, maxSockAddr: 16, minSockAddr: 16, socketType: 1, protocol: 6,
+        addressFamily: WS_AF_INET, maxSockAddr: sockaddrInSize, minSockAddr: sockaddrInSize,
+        socketType: WS_SOCK_STREAM, protocol: WS_IPPROTO_TCP,
         messageSize: 0, description: "TCP/IP")
     /// Datagrams over UDP: connectionless, message-oriented, broadcast,
-    /// multicast, fragmentation (0x1609); 65535 - 20 (IP) - 8 (UDP) bytes.
+    /// multicast, fragmentation (0x1609); 65507 bytes at most.
     public static let udp = ProtocolEntry(
         serviceFlags: UInt32(XP_CONNECTIONLESS | XP_MESSAGE_ORIENTED | XP_SUPPORTS_BROADCAST
                              | XP_SUPPORTS_MULTICAST | XP_FRAGMENTATION),
-        addressFamily: 2, maxSockAddr: 16, minSockAddr: 16, socketType: 2, protocol: 17,
-        messageSize: 65507, description: "UDP/IP")
+        addressFamily: WS_AF_INET, maxSockAddr: sockaddrInSize, minSockAddr: sockaddrInSize,
+        socketType: WS_SOCK_DGRAM, protocol: WS_IPPROTO_UDP,
+        messageSize: maxUDPPayload, description: "UDP/IP")
     public static let all: [ProtocolEntry] = [tcp, udp]
+
+    /// sizeof(struct sockaddr_in) in the Winsock layout (16): both address lengths.
+    private static var sockaddrInSize: Int32 { Int32(MemoryLayout<WS_sockaddr_in>.size) }
+    /// The largest UDP payload over IPv4 (the header has no name for it):
+    /// 65535 (IPv4 total length) - 20 (IP header) - 8 (UDP header).
+    private static var maxUDPPayload: UInt32 { 65_535 - 20 - 8 }
 
     /// "tcp" or "udp" (any case), else nil.
     public static func named(_ name: String) -> ProtocolEntry? {

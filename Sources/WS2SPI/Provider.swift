@@ -219,9 +219,26 @@ func cString(_ raw: UnsafeRawBufferPointer) -> String {
 }
 
 /// Stream (TCP) or datagram (UDP), Winsock's numbers.
-public enum SocketType: Int32, Sendable {
+public enum SocketType: RawRepresentable, Sendable {
     /// SOCK_STREAM: a TCP connection.
-    case stream = 1
+    case stream
     /// SOCK_DGRAM: UDP datagrams.
-    case datagram = 2
+    case datagram
+
+    /// The header's number (a Swift raw value must be a literal, so the
+    /// cases are mapped here instead): WS_SOCK_STREAM or WS_SOCK_DGRAM.
+    public var rawValue: Int32 {
+        switch self {
+        case .stream: WS_SOCK_STREAM
+        case .datagram: WS_SOCK_DGRAM
+        }
+    }
+
+    public init?(rawValue: Int32) {
+        switch rawValue {
+        case WS_SOCK_STREAM: self = .stream
+        case WS_SOCK_DGRAM: self = .datagram
+        default: return nil
+        }
+    }
 }

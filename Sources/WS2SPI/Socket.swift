@@ -285,13 +285,31 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
 }
 
 /// Which direction ``Socket/shutdown(_:)`` ends.
-public enum ShutdownDirection: Int32, Sendable {
+public enum ShutdownDirection: RawRepresentable, Sendable {
     /// SD_RECEIVE: no more receives.
-    case receive = 0
+    case receive
     /// SD_SEND: no more sends (a stream's peer reads end of file).
-    case send = 1
+    case send
     /// SD_BOTH: neither.
-    case both = 2
+    case both
+
+    /// The header's number: SD_RECEIVE, SD_SEND or SD_BOTH.
+    public var rawValue: Int32 {
+        switch self {
+        case .receive: SD_RECEIVE
+        case .send: SD_SEND
+        case .both: SD_BOTH
+        }
+    }
+
+    public init?(rawValue: Int32) {
+        switch rawValue {
+        case SD_RECEIVE: self = .receive
+        case SD_SEND: self = .send
+        case SD_BOTH: self = .both
+        default: return nil
+        }
+    }
 }
 
 /// The flags of send and receive calls: MSG_OOB, MSG_PEEK, MSG_DONTROUTE, MSG_PARTIAL.

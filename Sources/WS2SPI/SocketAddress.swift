@@ -32,9 +32,9 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// 127.0.0.1:port.
-    public static func loopback(port: UInt16 = 0) -> SocketAddress { SocketAddress(host: 0x7F00_0001, port: port) }
+    public static func loopback(port: UInt16 = 0) -> SocketAddress { SocketAddress(host: UInt32(WS_INADDR_LOOPBACK), port: port) }
     /// 0.0.0.0:port (INADDR_ANY).
-    public static func any(port: UInt16 = 0) -> SocketAddress { SocketAddress(host: 0, port: port) }
+    public static func any(port: UInt16 = 0) -> SocketAddress { SocketAddress(host: WS_INADDR_ANY, port: port) }
 
     /// "a.b.c.d:port".
     public var description: String {

@@ -1,5 +1,6 @@
 // ws2ctl list [--json]
 import ArgumentParser
+import CWS2SPI
 import WS2Catalog
 
 struct List: ParsableCommand {
@@ -61,11 +62,12 @@ struct List: ParsableCommand {
 /// "tcp" / "udp" for the TCP/IP provider's protocols, else type:protocol
 /// (e.g. "stream:2", "raw:255") with the address family if not AF_INET.
 func protocolLabel(_ p: ProtocolEntry) -> String {
-    if p.addressFamily == 2 && p.socketType == 1 && p.protocol == 6 { return "tcp" }
-    if p.addressFamily == 2 && p.socketType == 2 && p.protocol == 17 { return "udp" }
-    let types = [1: "stream", 2: "dgram", 3: "raw", 4: "rdm", 5: "seqpacket"]
-    let label = "\(types[Int(p.socketType)] ?? "type\(p.socketType)"):\(p.protocol)"
-    return p.addressFamily == 2 ? label : "af\(p.addressFamily)/" + label
+    if p.addressFamily == WS_AF_INET && p.socketType == WS_SOCK_STREAM && p.protocol == WS_IPPROTO_TCP { return "tcp" }
+    if p.addressFamily == WS_AF_INET && p.socketType == WS_SOCK_DGRAM && p.protocol == WS_IPPROTO_UDP { return "udp" }
+    let types = [WS_SOCK_STREAM: "stream", WS_SOCK_DGRAM: "dgram", WS_SOCK_RAW: "raw", WS_SOCK_RDM: "rdm",
+                 WS_SOCK_SEQPACKET: "seqpacket"]
+    let label = "\(types[p.socketType] ?? "type\(p.socketType)"):\(p.protocol)"
+    return p.addressFamily == WS_AF_INET ? label : "af\(p.addressFamily)/" + label
 }
 
 /// Just enough JSON writing for `list --json` (no Foundation).

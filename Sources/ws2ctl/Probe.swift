@@ -105,12 +105,9 @@ struct SelfTest {
 
     init(_ lib: Library) { p = lib.procs }
 
-    static let invalidSocket: SOCKET = ~0
-    static let afInet: Int32 = 2, sockStream: Int32 = 1, ipprotoTCP: Int32 = 6
-
     func run(loopback: Bool) throws {
         var data = WSADATA()
-        let rc = p.lpWSPStartup!(0x0002, &data)   // MAKEWORD(2, 0)
+        let rc = p.lpWSPStartup!(ws2spi_makeword(2, 0), &data)
         guard rc == 0 else { throw Failure("WSPStartup(2.0) failed with error \(rc)", status: Failure.badLibrary) }
         row("version", "\(data.wVersion & 0xFF).\(data.wVersion >> 8) (highest \(data.wHighVersion & 0xFF).\(data.wHighVersion >> 8))")
         row("description", cString(data.szDescription))
@@ -133,22 +130,22 @@ struct SelfTest {
         func check(_ ok: Bool, _ step: String) throws {
             guard ok else { throw Failure("self-test failed at \(step): error \(err)", status: Failure.selfTest) }
         }
-        let listener = p.lpWSPSocket!(SelfTest.afInet, SelfTest.sockStream, SelfTest.ipprotoTCP, 0, 0, &err)
-        try check(listener != SelfTest.invalidSocket, "WSPSocket")
+        let listener = p.lpWSPSocket!(WS_AF_INET, WS_SOCK_STREAM, WS_IPPROTO_TCP, 0, 0, &err)
+        try check(listener != INVALID_SOCKET, "WSPSocket")
         var address = WS_sockaddr_in()
-        address.sin_family = Int16(SelfTest.afInet)
-        address.sin_addr.S_un.S_addr = UInt32(0x7F00_0001).bigEndian
+        address.sin_family = Int16(WS_AF_INET)
+        address.sin_addr.S_un.S_addr = UInt32(WS_INADDR_LOOPBACK).bigEndian
         var length = Int32(MemoryLayout<WS_sockaddr_in>.size)
         try withUnsafeMutableBytes(of: &address) { raw in
             let sa = raw.baseAddress!.assumingMemoryBound(to: WS_sockaddr.self)
             try check(p.lpWSPBind!(listener, sa, length, &err) == 0, "WSPBind")
-            try check(p.lpWSPListen!(listener, 5, &err) == 0, "WSPListen")
+            try check(p.lpWSPListen!(listener, WS_SOMAXCONN, &err) == 0, "WSPListen")
             try check(p.lpWSPGetSockName!(listener, sa, &length, &err) == 0, "WSPGetSockName")
-            let client = p.lpWSPSocket!(SelfTest.afInet, SelfTest.sockStream, SelfTest.ipprotoTCP, 0, 0, &err)
-            try check(client != SelfTest.invalidSocket, "WSPSocket")
+            let client = p.lpWSPSocket!(WS_AF_INET, WS_SOCK_STREAM, WS_IPPROTO_TCP, 0, 0, &err)
+            try check(client != INVALID_SOCKET, "WSPSocket")
             try check(p.lpWSPConnect!(client, sa, length, nil, nil, 0, nil, nil, &err) == 0, "WSPConnect")
             let server = p.lpWSPAccept!(listener, nil, nil, nil, 0, &err)
-            try check(server != SelfTest.invalidSocket, "WSPAccept")
+            try check(server != INVALID_SOCKET, "WSPAccept")
             try transfer("ws2ctl probe: client to server", from: client, to: server)
             try transfer("ws2ctl probe: server to client", from: server, to: client)
             for s in [client, server, listener] { try check(p.lpWSPCloseSocket!(s, &err) == 0, "WSPCloseSocket") }

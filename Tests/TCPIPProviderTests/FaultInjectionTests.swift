@@ -37,15 +37,15 @@ final class FaultInjectionTests: XCTestCase {
     // MARK: helpers
 
     private func socket(overlapped: Bool = false) throws(WSAError) -> SOCKET {
-        let s = try p.socket(family: WS.AF_INET, type: WS.SOCK_STREAM, protocol: 0, providerID: 0,
-                             flags: overlapped ? WS.WSA_FLAG_OVERLAPPED : 0)
+        let s = try p.socket(family: WS_AF_INET, type: WS_SOCK_STREAM, protocol: 0, providerID: 0,
+                             flags: overlapped ? WSA_FLAG_OVERLAPPED : 0)
         sockets.append(s)
         return s
     }
 
     private func loopback(port: UInt16) -> WS_sockaddr_in {
         var sa = WS_sockaddr_in()
-        sa.sin_family = Int16(WS.AF_INET)
+        sa.sin_family = Int16(WS_AF_INET)
         sa.sin_port = port.bigEndian
         sa.sin_addr.S_un.S_addr = UInt32(0x7F00_0001).bigEndian
         return sa

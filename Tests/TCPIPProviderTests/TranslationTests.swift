@@ -1,6 +1,7 @@
 import XCTest
 import Glibc
 import ProviderKit
+import CWS2SPI
 @testable import TCPIPProvider
 
 final class TranslationTests: XCTestCase {
@@ -12,15 +13,15 @@ final class TranslationTests: XCTestCase {
             }
         }
         XCTAssertNil(Translation.family.linux(1), "AF_UNIX is not this provider's")
-        XCTAssertEqual(Translation.shutdownHow.linux(WS.SD_BOTH), Int32(SHUT_RDWR))
+        XCTAssertEqual(Translation.shutdownHow.linux(SD_BOTH), Int32(SHUT_RDWR))
     }
 
     func testFlagWords() {
         XCTAssertEqual(Translation.flags(0, Translation.receiveFlags), 0)
-        XCTAssertEqual(Translation.flags(WS.MSG_OOB | WS.MSG_PEEK, Translation.receiveFlags), Int32(MSG_OOB | MSG_PEEK))
+        XCTAssertEqual(Translation.flags(WS_MSG_OOB | WS_MSG_PEEK, Translation.receiveFlags), Int32(MSG_OOB | MSG_PEEK))
         XCTAssertNil(Translation.flags(0x100, Translation.receiveFlags), "unknown bit")
-        XCTAssertNil(Translation.flags(WS.MSG_DONTROUTE, Translation.receiveFlags), "not a receive flag")
-        XCTAssertEqual(Translation.flags(WS.MSG_PARTIAL | WS.MSG_DONTROUTE, Translation.sendFlags), Int32(MSG_DONTROUTE))
+        XCTAssertNil(Translation.flags(WS_MSG_DONTROUTE, Translation.receiveFlags), "not a receive flag")
+        XCTAssertEqual(Translation.flags(WS_MSG_PARTIAL | WS_MSG_DONTROUTE, Translation.sendFlags), Int32(MSG_DONTROUTE))
     }
 
     /// Parses raw bytes without a throwing closure (typed throws through

@@ -162,6 +162,18 @@ final class CatalogFileTests: XCTestCase {
         XCTAssertEqual(CatalogError.io(path: "/x", operation: "open", errno: EROFS).wsaCode, 10013)
     }
 
+    /// Each case's code, named through WSACodes, is the header's number.
+    func testCodesAreTheHeaders() {
+        let cases: [(CatalogError, Int32)] = [
+            (.fault("p"), WSAEFAULT), (.invalidArgument("x"), WSAEINVAL), (.duplicateName("a"), WSAEINVAL),
+            (.unknownProvider("a"), WSAEINVAL), (.locked(path: "/x"), WSATRY_AGAIN), (.noBuffers(needed: 1), WSAENOBUFS),
+            (.io(path: "/x", operation: "open", errno: EPERM), WSAEACCES),
+            (.io(path: "/x", operation: "write", errno: ENOSPC), WSAENOBUFS),
+            (.io(path: "/x", operation: "open", errno: EIO), WSASYSNOTREADY),
+        ]
+        for (error, code) in cases { XCTAssertEqual(error.wsaCode, code, "\(error)") }
+    }
+
     func testResolvedPath() {
         let old = getenv("WINSOCK2_INI").map { String(cString: $0) }
         defer { if let old { setenv("WINSOCK2_INI", old, 1) } else { unsetenv("WINSOCK2_INI") } }

@@ -9,17 +9,18 @@ import CWS2SPI
 public struct NetworkEvents: OptionSet, Sendable {
     public let rawValue: Int32
     public init(rawValue: Int32) { self.rawValue = rawValue }
-    public static let read = NetworkEvents(rawValue: 0x01)       // FD_READ
-    public static let write = NetworkEvents(rawValue: 0x02)      // FD_WRITE
-    public static let oob = NetworkEvents(rawValue: 0x04)        // FD_OOB
-    public static let accept = NetworkEvents(rawValue: 0x08)     // FD_ACCEPT
-    public static let connect = NetworkEvents(rawValue: 0x10)    // FD_CONNECT
-    public static let close = NetworkEvents(rawValue: 0x20)      // FD_CLOSE
-    public static let qos = NetworkEvents(rawValue: 0x40)        // FD_QOS
-    public static let groupQOS = NetworkEvents(rawValue: 0x80)   // FD_GROUP_QOS
-    public static let all = NetworkEvents(rawValue: 0xFF)
+    public static let read = NetworkEvents(rawValue: FD_READ)
+    public static let write = NetworkEvents(rawValue: FD_WRITE)
+    public static let oob = NetworkEvents(rawValue: FD_OOB)
+    public static let accept = NetworkEvents(rawValue: FD_ACCEPT)
+    public static let connect = NetworkEvents(rawValue: FD_CONNECT)
+    public static let close = NetworkEvents(rawValue: FD_CLOSE)
+    public static let qos = NetworkEvents(rawValue: FD_QOS)
+    public static let groupQOS = NetworkEvents(rawValue: FD_GROUP_QOS)
+    /// Every event: the FD_MAX_EVENTS low bits.
+    public static let all = NetworkEvents(rawValue: (1 << FD_MAX_EVENTS) - 1)
     /// FD_MAX_EVENTS
-    public static let count = 8
+    public static let count = Int(FD_MAX_EVENTS)
 }
 
 /// Where a socket's network events go.
@@ -126,11 +127,16 @@ public final class EventRegistration: @unchecked Sendable {
 
     /// The events of `fired` in the order they are reported when several
     /// hold at once: FD_CONNECT before the connection's first FD_WRITE
-    /// (RULINGS §7), data before FD_CLOSE. (Bits 4 3 0 2 1 5 6 7, packed in
-    /// nibbles: no array, so nothing to allocate or initialise lazily.)
+    /// (RULINGS §7), data before FD_CLOSE. (The FD_*_BIT numbers, 4 3 0 2 1
+    /// 5 6 7, packed in nibbles from the lowest: no array, so nothing to
+    /// allocate or initialise lazily; the expression folds to 0x7651_2034.)
     @inline(__always)
     private static func inOrder(_ fired: NetworkEvents, _ body: (Int32) -> Void) {
-        var sequence: UInt32 = 0x7651_2034
+        let first: UInt32 = UInt32(FD_CONNECT_BIT) | UInt32(FD_ACCEPT_BIT) << 4
+                          | UInt32(FD_READ_BIT) << 8 | UInt32(FD_OOB_BIT) << 12
+        let then: UInt32 = UInt32(FD_WRITE_BIT) | UInt32(FD_CLOSE_BIT) << 4
+                         | UInt32(FD_QOS_BIT) << 8 | UInt32(FD_GROUP_QOS_BIT) << 12
+        var sequence = first | then << 16
         for _ in 0..<NetworkEvents.count {
             let event = Int32(1) << Int32(sequence & 0xF)
             sequence >>= 4
