@@ -63,7 +63,7 @@ public func checkBuffer<P>(_ p: P?, _ address: UnsafeRawPointer?, length: Int64)
 /// SOCKET_ERROR: what an int-returning entry point returns on failure.
 public let socketError: Int32 = SOCKET_ERROR
 /// INVALID_SOCKET: what a SOCKET-returning entry point returns on failure.
-public let invalidSocket: SOCKET = ~SOCKET(0)
+public let invalidSocket: SOCKET = INVALID_SOCKET
 
 /// Stores an error code in *lpErrno, unless lpErrno is NULL or low.
 @inline(__always) @inlinable

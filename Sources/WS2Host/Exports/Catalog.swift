@@ -15,14 +15,14 @@ public func WPUInstallProvider(_ lpszProviderName: UnsafePointer<CChar>?, _ lpsz
         do throws(CatalogError) {
             try CatalogC.install(name: lpszProviderName, path: lpszProviderDllPath, protocols: lpProtocolInfoList,
                                  count: dwNumberOfEntries, id: lpdwProviderId)
-        } catch { throw WSAError(code: error.wsaCode) }
+        } catch { throw error.wsaError() }
     }
 }
 
 @_cdecl("WPUDeinstallProvider")
 public func WPUDeinstallProvider(_ dwProviderId: DWORD, _ lpErrno: UnsafeMutablePointer<Int32>?) -> Int32 {
     errnoStatus(lpErrno) { () throws(WSAError) in
-        do throws(CatalogError) { try CatalogC.deinstall(id: dwProviderId) } catch { throw WSAError(code: error.wsaCode) }
+        do throws(CatalogError) { try CatalogC.deinstall(id: dwProviderId) } catch { throw error.wsaError() }
     }
 }
 
@@ -33,6 +33,6 @@ public func WSAEnumProtocols(_ lpiProtocols: UnsafeMutablePointer<Int32>?, _ lpP
         try checkPointers(lpiProtocols, lpProtocolBuffer, lpdwBufferLength)
         do throws(CatalogError) {
             return try CatalogC.enumProtocols(filter: lpiProtocols, buffer: lpProtocolBuffer, length: lpdwBufferLength)
-        } catch { throw WSAError(code: error.wsaCode) }
+        } catch { throw error.wsaError() }
     }
 }

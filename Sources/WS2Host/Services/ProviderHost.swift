@@ -114,7 +114,7 @@ final class HostSession: @unchecked Sendable {
 /// The host API's state: one session between WS2HostStartup and WS2HostCleanup.
 public enum ProviderHost {
     /// MAKEWORD(2, 0): the version the host asks every provider for.
-    static let requestedVersion: WORD = 0x0002
+    static let requestedVersion: WORD = ws2spi_makeword(2, 0)
     private static let session = Mutex<HostSession?>(nil)
 
     /// Versions the host accepts from WSPStartup: 1.1 through 2.0
@@ -133,7 +133,7 @@ public enum ProviderHost {
             let path = catalogPath.map { String(cString: $0) }
             if path?.isEmpty == true { throw .invalidArgument }
             let catalog: Catalog
-            do throws(CatalogError) { catalog = try CatalogFile(path: path).read() } catch { throw WSAError(code: error.wsaCode) }
+            do throws(CatalogError) { catalog = try CatalogFile(path: path).read() } catch { throw error.wsaError() }
             let providers = catalog.providers.map(HostedProvider.init)
             for (p, record) in zip(providers, catalog.providers) {
                 if record.hasSection { p.load() } else {
@@ -211,7 +211,7 @@ public enum ProviderHost {
             let (p, entry) = try route(in: current, af: af, type: type, protocol: `protocol`)
             var err: Int32 = 0
             let s = p.record.pointee.Procs.lpWSPSocket!(af, type, entry.pointee.iProtocol, p.id, flags, &err)
-            guard s != 0xFFFF_FFFF else { throw WSAError(code: err) }
+            guard s != INVALID_SOCKET else { throw WSAError(code: err) }
             lplpProvider.pointee = UnsafePointer(p.record)
             return s
         }
