@@ -1100,8 +1100,9 @@ DWORD WSPAPI WPUXxxGetCurrentThreadId32(VOID);
  * WPUXxxReserveSocketRange reserves SOCKET values for the calling provider
  * library: every SOCKET it hands out has (s >> 16) in [*lpwFirst, *lpwLast],
  * which no other provider and no WPUXxxCreateSocketHandle handle uses.  Call
- * it once per process, from WSPStartup, before starting any thread (it also
- * readies the DLL's state, for fork safety).  lpfnCheck answers for values of
+ * it from every WSPStartup, before starting any thread: it also readies the
+ * DLL's state (fork safety), and a library (known by its lpfnCheck) gets the
+ * same range each time.  lpfnCheck answers for values of
  * the range (WSAGetOverlappedResult): 0 for a live socket, else
  * WSANOTINITIALISED or WSAENOTSOCK.  Errors: WSAEFAULT, WSAEMFILE (all 16
  * ranges taken).

@@ -17,6 +17,7 @@ public enum ProviderKitGlobals {
         _ = Reactor.shared
         _ = WSAError(errno: 11)
         _ = ProviderSockets.reservation
+        ProviderSockets.reserve()   // the Winsock DLL's globals, in this process (a forked child too)
         _ = HostCalls.cleanupCallbacks.withLock { $0.pending.count }
     }
 }

@@ -50,17 +50,26 @@ public enum HostCalls {
 }
 
 /// This library's SOCKET values (RULINGS §13): a range of generations that
-/// the Winsock DLL reserves for it once, the first time a provider starts.
+/// the Winsock DLL reserves for it the first time a provider starts, and
+/// gives again on every later start-up.
 public enum ProviderSockets {
-    /// The range, or why the host gave none (16 provider libraries already).
-    public static let reservation: Result<HandleSpace, WSAError> = {
+    /// The provider's answer for a SOCKET of the range (WSAGetOverlappedResult).
+    private static let check: LPWPUSOCKETCHECKPROC = { s in
+        do throws(WSAError) { try installedProvider.checkSocket(s); return 0 } catch { return error.code }
+    }
+
+    /// Asks the Winsock DLL for the range; the DLL also readies its own
+    /// state then, so this runs at every WSPStartup before the engine thread
+    /// (`ProviderKitGlobals.initialize()`: fork safety in both libraries).
+    @discardableResult
+    public static func reserve() -> Result<HandleSpace, WSAError> {
         var first: WORD = 0, last: WORD = 0, err: Int32 = 0
-        let check: LPWPUSOCKETCHECKPROC = { s in
-            do throws(WSAError) { try installedProvider.checkSocket(s); return 0 } catch { return error.code }
-        }
         guard WPUXxxReserveSocketRange(check, &first, &last, &err) == 0 else { return .failure(WSAError(code: err)) }
         return .success(HandleSpace(generations: first...last))
-    }()
+    }
+
+    /// The range, or why the host gave none (16 provider libraries already).
+    public static let reservation: Result<HandleSpace, WSAError> = reserve()
 
     /// The space for the provider's socket table (an empty table's when
     /// there is no reservation: start-up then fails, see `reservation`).

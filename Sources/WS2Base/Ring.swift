@@ -11,6 +11,16 @@ public struct Ring<Element> {
 
     public init() {}
 
+    /// Makes the type metadata a ring of `Element` needs (its storage array)
+    /// now: Swift makes metadata on first use under a once-lock that is not
+    /// fork-safe (see ProviderKit's Globals.swift), so a library warms up
+    /// its ring types before it starts a thread.
+    public static func prepare(with sample: Element) {
+        var ring = Ring<Element>()
+        ring.append(sample)
+        _ = ring.popFirst()
+    }
+
     @inlinable public var isEmpty: Bool { count == 0 }
 
     @inlinable

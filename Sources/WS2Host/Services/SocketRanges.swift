@@ -24,10 +24,16 @@ enum SocketRanges {
     }
     private static let ranges = Mutex<[Range]>([])
 
-    /// WPUXxxReserveSocketRange: the next free range, for good. WSAEMFILE
-    /// when all are taken (16 provider libraries in one process).
+    /// WPUXxxReserveSocketRange: the range of the library whose check
+    /// function this is (the same one each time: a provider asks at every
+    /// WSPStartup), else the next free one, for good. WSAEMFILE when all are
+    /// taken (16 provider libraries in one process).
     static func reserve(check: LPWPUSOCKETCHECKPROC) throws(WSAError) -> ClosedRange<UInt16> {
-        try ranges.withLock { (list) throws(WSAError) -> ClosedRange<UInt16> in
+        let key = unsafeBitCast(check, to: UnsafeRawPointer.self)
+        return try ranges.withLock { (list) throws(WSAError) -> ClosedRange<UInt16> in
+            if let known = list.first(where: { unsafeBitCast($0.check, to: UnsafeRawPointer.self) == key }) {
+                return known.generations
+            }
             guard list.count < count else { throw .tooManyFiles }
             let k = list.count
             // Generation 0 is left out: a handle of the first range is never
