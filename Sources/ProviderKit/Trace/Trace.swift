@@ -78,6 +78,7 @@ public enum Trace {
         _ = TraceSink.shared
         _ = logger
         setting.withLock { _ in }
+        TraceFormat.initializeGlobals()
         guard let raw = getenv("WS2SPI_TRACE"), raw.pointee != 0 else { return }
         configure(String(cString: raw))
     }

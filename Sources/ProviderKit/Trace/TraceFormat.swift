@@ -8,6 +8,14 @@ import CWS2SPI
 import WSACodes
 
 enum TraceFormat {
+    /// The name tables (and the WSA code table), initialised at WSPStartup:
+    /// a traced call never initialises a global (see Globals.swift on fork safety).
+    static func initializeGlobals() {
+        _ = (messageFlagNames, eventNames, ioctlNames, levelNames, socketOptionNames, tcpOptionNames,
+             ipOptionNames, familyNames, typeNames, protocolNames, socketFlagNames, shutdownNames)
+        _ = WSAErrorTable.entries.count
+    }
+
     // MARK: numbers and pointers
 
     /// "0x1a2b": a handle, a pointer's address, an unnamed value.
