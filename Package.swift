@@ -46,6 +46,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // `swift package generate-documentation --target WS2SPI` (DocC).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // WS2SPI_TRACE / SO_DEBUG call tracing (ProviderKit/Trace).
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         .target(name: "CWS2SPI"),
@@ -67,7 +69,9 @@ let package = Package(
         .target(name: "WS2Host", dependencies: ["CWS2SPI", "WSACodes", "WS2Base", "WS2Catalog"]),
         // Links no WS2Host code: the host services are C symbols resolved
         // against libws2_32.so.2 (or WS2Host in a test binary).
-        .target(name: "ProviderKit", dependencies: ["CWS2SPI", "WS2Base", "WS2Catalog", "WSACodes"]),
+        .target(name: "ProviderKit", dependencies: [
+            "CWS2SPI", "WS2Base", "WS2Catalog", "WSACodes", .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "TCPIPProvider", dependencies: ["ProviderKit", "CWS2SPI", "WS2Catalog"]),
         .target(name: "SPIExports", dependencies: ["ProviderKit", "TCPIPProvider", "CWS2SPI"]),
         .target(name: "MemDgramProvider", dependencies: ["ProviderKit", "CWS2SPI"], path: "Tests/providers/MemDgram",

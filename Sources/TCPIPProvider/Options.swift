@@ -195,9 +195,12 @@ extension TCPIPProvider {
             try? Sys.getsockopt(socket.fd, SOL_SOCKET, SO_LINGER, &l, &len)
             try setKernel(SOL_SOCKET, SO_LINGER, linger(l_onoff: dont ? 0 : 1, l_linger: l.l_linger))
         case .debug:
-            // Recorded, not acted on (draft note (i)).
+            // Traces the calls on this socket at the export boundary
+            // (ProviderKit's Trace; README "Tracing"), to stderr unless
+            // WS2SPI_TRACE names a file.
             let on = try int() != 0
             socket.state.withLock { $0.debug = on }
+            Trace.setSocketDebug(s, on)
         case .groupPriority:
             let v = try int()
             try socket.state.withLock { (st) throws(WSAError) in

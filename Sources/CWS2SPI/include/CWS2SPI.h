@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 #include "ws2spi_sys.h"   /* the C half of the syscall layer, fault injection */
+#include "ws2spi_trace.h" /* call tracing: WS2SPI_TRACE, SO_DEBUG */
 
 /* ---- inline helpers for the header's function-like macros ---- */
 
