@@ -47,7 +47,7 @@ let package = Package(
         // `swift package generate-documentation --target WS2SPI` (DocC).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         // WS2SPI_TRACE / SO_DEBUG call tracing (ProviderKit/Trace).
-        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         .target(name: "CWS2SPI"),

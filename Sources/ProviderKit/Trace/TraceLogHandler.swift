@@ -88,11 +88,10 @@ struct TraceLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?,
-             source: String, file: String, function: String, line: UInt) {
+    func log(event: LogEvent) {
         var text = TraceSink.prefix()
-        text += message.description
-        let all = metadata.map { self.metadata.merging($0) { $1 } } ?? self.metadata
+        text += event.message.description
+        let all = event.metadata.map { self.metadata.merging($0) { $1 } } ?? self.metadata
         for key in all.keys.sorted() { text += " \(key)=\(all[key]!)" }
         text += "\n"
         sink.write(text)
