@@ -37,6 +37,7 @@ DESTDIR      ?=
 LIBDIR       ?= $(PREFIX)/lib
 BINDIR       ?= $(PREFIX)/bin
 INCLUDEDIR   ?= $(PREFIX)/include
+DATADIR      ?= $(PREFIX)/share
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 # The swift on PATH, else the toolchain in /opt/swift.
@@ -65,12 +66,13 @@ swift-lib-flags = -c release --product $(1) \
 	-Xlinker -soname=$(3) \
 	-Xlinker -z -Xlinker nodelete
 HOST_BUILD_FLAGS := $(call swift-lib-flags,ws2_32,ws2_32.map,$(HOSTSONAME))
-# $(call provider-flags,PRODUCT,SONAME): a provider library, WSP* only,
-# needing libws2_32.so.2 (DT_NEEDED), which it finds beside itself or in the
-# dynamic linker's path (SwiftPM gives every product the run path $ORIGIN).
-provider-flags = $(call swift-lib-flags,$(1),ws2spi.map,$(2)) \
-	-Xlinker -L$(CURDIR)/$(BUILD)/lib -Xlinker -l:$(HOSTSONAME)
-SWIFT_BUILD_FLAGS := $(call provider-flags,ws2spi,$(SONAME))
+# Provider libraries are built by the recipe every provider author gets,
+# scripts/ws2spi-build-provider (installed as bin/ws2spi-build-provider with
+# share/ws2spi/ws2spi-provider.map): static Swift runtime, scripts/ws2spi.map,
+# a soname, nodelete, linked against libws2_32.so.2 (DT_NEEDED; SwiftPM gives
+# every product the run path $ORIGIN), then the exports checked.
+BUILD_PROVIDER = env SWIFT="$(SWIFT)" bash scripts/ws2spi-build-provider --package-path . \
+	--map scripts/ws2spi.map --host-libdir $(CURDIR)/$(BUILD)/lib
 # The tests' second provider (Tests/providers/MemDgram), not installed.
 TESTPROV_OUT := $(BUILD)/test-provider/libws2memtest.so.2
 
@@ -115,22 +117,16 @@ $(HOST_OUT): $(LIB_DEPS) | prereqs
 	@echo "ws2spi: built $@"
 
 # After the Winsock DLL part, which it links against: one swift build at a time.
-$(LIB_OUT): $(LIB_DEPS) $(HOST_OUT) | prereqs
-	@echo "ws2spi: swift build -c release --product ws2spi (static Swift runtime, soname $(SONAME))"
-	@env -u CC -u CXX "$(SWIFT)" build --quiet $(SWIFT_BUILD_FLAGS)
-	@mkdir -p $(@D)
-	@cp -f .build/release/$(LIBNAME) $@.tmp && mv -f $@.tmp $@
+$(LIB_OUT): $(LIB_DEPS) scripts/ws2spi-build-provider $(HOST_OUT) | prereqs
+	@$(BUILD_PROVIDER) --product ws2spi --soname $(SONAME) --output $(@D) >/dev/null
 	@ln -sfn $(SONAME) $(@D)/$(LIBNAME)
 	@echo "ws2spi: built $@"
 
 # The second provider of the two-provider tests, built as a provider author
 # would build one: the recipe of libws2spi.so.2.
 test-provider: $(TESTPROV_OUT)
-$(TESTPROV_OUT): $(LIB_DEPS) $(wildcard Tests/providers/*/*.swift) $(HOST_OUT) | prereqs $(LIB_OUT)
-	@echo "ws2spi: swift build -c release --product ws2memtest (the tests' second provider)"
-	@env -u CC -u CXX "$(SWIFT)" build --quiet $(call provider-flags,ws2memtest,libws2memtest.so.2)
-	@mkdir -p $(@D)
-	@cp -f .build/release/libws2memtest.so $@.tmp && mv -f $@.tmp $@
+$(TESTPROV_OUT): $(LIB_DEPS) scripts/ws2spi-build-provider $(wildcard Tests/providers/*/*.swift) $(HOST_OUT) | prereqs $(LIB_OUT)
+	@$(BUILD_PROVIDER) --product ws2memtest --output $(@D) >/dev/null
 	@echo "ws2spi: built $@"
 
 # ws2ctl: the same compiler flags as the library (nothing is compiled
@@ -156,15 +152,18 @@ install: all
 	install -m 0755 $(LIB_OUT) "$(DESTDIR)$(LIBDIR)/$(SONAME)"
 	ln -sfn $(SONAME) "$(DESTDIR)$(LIBDIR)/$(LIBNAME)"
 	install -m 0644 include/ws2spi.h "$(DESTDIR)$(INCLUDEDIR)/ws2spi.h"
-	install -d "$(DESTDIR)$(BINDIR)"
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(DATADIR)/ws2spi"
 	install -m 0755 $(INSTALL_STRIP) $(CTL_OUT) "$(DESTDIR)$(BINDIR)/ws2ctl"
+	install -m 0755 scripts/ws2spi-build-provider "$(DESTDIR)$(BINDIR)/ws2spi-build-provider"
+	install -m 0644 scripts/ws2spi.map "$(DESTDIR)$(DATADIR)/ws2spi/ws2spi-provider.map"
 	$(call make-pc,$(PREFIX),$(call pc-rel,$(LIBDIR)),$(call pc-rel,$(INCLUDEDIR))) > "$(DESTDIR)$(PKGCONFIGDIR)/ws2spi.pc"
 
 uninstall:
 	rm -f "$(DESTDIR)$(LIBDIR)/$(SONAME)" "$(DESTDIR)$(LIBDIR)/$(LIBNAME)" \
 	      "$(DESTDIR)$(LIBDIR)/$(HOSTSONAME)" "$(DESTDIR)$(LIBDIR)/$(HOSTNAME_)" \
 	      "$(DESTDIR)$(INCLUDEDIR)/ws2spi.h" "$(DESTDIR)$(PKGCONFIGDIR)/ws2spi.pc" \
-	      "$(DESTDIR)$(BINDIR)/ws2ctl"
+	      "$(DESTDIR)$(BINDIR)/ws2ctl" "$(DESTDIR)$(BINDIR)/ws2spi-build-provider" \
+	      "$(DESTDIR)$(DATADIR)/ws2spi/ws2spi-provider.map"
 
 # Stages: header matrix, build, install into build/test-prefix, exports,
 # swift test, C tests. Runs them all; fails if any failed.
