@@ -118,7 +118,7 @@ $(HOST_OUT): $(LIB_DEPS) | prereqs
 
 # After the Winsock DLL part, which it links against: one swift build at a time.
 $(LIB_OUT): $(LIB_DEPS) scripts/ws2spi-build-provider $(HOST_OUT) | prereqs
-	@$(BUILD_PROVIDER) --product ws2spi --soname $(SONAME) --output $(@D) >/dev/null
+	@$(BUILD_PROVIDER) --product ws2spi --soname $(SONAME) --output $(@D) --no-host-rpath >/dev/null
 	@ln -sfn $(SONAME) $(@D)/$(LIBNAME)
 	@echo "ws2spi: built $@"
 

@@ -30,7 +30,7 @@ struct Probe: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let (path, source) = try resolve()
+            let (path, source, declared) = try resolve()
             // A provider that hangs (in its constructors, WSPStartup or the
             // self-test) must not hang the tool: the alarm covers loading too.
             signal(SIGALRM) { _ in
@@ -44,22 +44,23 @@ struct Probe: ParsableCommand {
             if let source { row("provider", source) }
             row("library", path)
             row("entry points", "all \(Library.entryPoints.count) WSP entry points exported")
-            try SelfTest(library).run(loopback: !noSelfTest)
+            try SelfTest(library).run(loopback: !noSelfTest, protocols: declared)
         }
     }
 
     /// A path as given; a bare name: the catalog's provider of that name
-    /// (and where it came from), else a file of that name here.
-    func resolve() throws -> (path: String, source: String?) {
-        if provider.contains("/") { return (provider, nil) }
+    /// (and where it came from, and the protocols it declares), else a file
+    /// of that name here.
+    func resolve() throws -> (path: String, source: String?, protocols: [ProtocolEntry]?) {
+        if provider.contains("/") { return (provider, nil, nil) }
         let snapshot = try catalog.file.read()
         if let p = snapshot.provider(named: provider) {
             guard p.hasSection, !p.filename.isEmpty else {
                 throw Failure("provider '\(p.name)' in \(snapshot.path) has no ProviderFilename", status: Failure.badLibrary)
             }
-            return (p.filename, "\(p.name) (id \(p.id.map(String.init) ?? "-")) from \(snapshot.path)")
+            return (p.filename, "\(p.name) (id \(p.id.map(String.init) ?? "-")) from \(snapshot.path)", p.protocols)
         }
-        if access(provider, F_OK) == 0 { return ("./" + provider, nil) }
+        if access(provider, F_OK) == 0 { return ("./" + provider, nil, nil) }
         throw Failure("no provider named '\(provider)' in \(snapshot.path), and no file '\(provider)'",
                       status: Failure.badLibrary)
     }
@@ -105,7 +106,9 @@ struct SelfTest {
 
     init(_ lib: Library) { p = lib.procs }
 
-    func run(loopback: Bool) throws {
+    /// WSPStartup, the self-test of each declared protocol (nil: the
+    /// TCP/IP provider's, a TCP exchange), WSPCleanup.
+    func run(loopback: Bool, protocols: [ProtocolEntry]?) throws {
         var data = WSADATA()
         let rc = p.lpWSPStartup!(ws2spi_makeword(2, 0), &data)
         guard rc == 0 else { throw Failure("WSPStartup(2.0) failed with error \(rc)", status: Failure.badLibrary) }
@@ -115,12 +118,35 @@ struct SelfTest {
         row("limits", "iMaxSockets \(data.iMaxSockets), iMaxUdpDg \(data.iMaxUdpDg)")
         var failure: Failure? = nil
         if loopback {
-            do { row("self-test", try exchange()) } catch let f as Failure { failure = f }
+            do {
+                if let protocols {
+                    for entry in protocols { row("self-test", try selfTest(entry)) }
+                } else {
+                    row("self-test", try exchange())
+                }
+            } catch let f as Failure { failure = f }
         }
         var err: Int32 = 0
         guard p.lpWSPCleanup!(nil, 0, &err) == 0 else { throw Failure("WSPCleanup failed with error \(err)", status: Failure.selfTest) }
         row("cleanup", "ok")
         if let failure { throw failure }
+    }
+
+    /// One declared protocol: TCP over 127.0.0.1 gets the exchange; any
+    /// other gets a socket of exactly that triple, made and closed (the
+    /// probe knows no address format for it).
+    func selfTest(_ e: ProtocolEntry) throws -> String {
+        if e.addressFamily == WS_AF_INET && e.socketType == WS_SOCK_STREAM && (e.protocol == WS_IPPROTO_TCP || e.protocol == 0) {
+            return try exchange()
+        }
+        var err: Int32 = 0
+        let label = protocolLabel(e)
+        let s = p.lpWSPSocket!(e.addressFamily, e.socketType, e.protocol, 0, 0, &err)
+        guard s != INVALID_SOCKET else { throw Failure("self-test of \(label) failed at WSPSocket: error \(err)", status: Failure.selfTest) }
+        guard p.lpWSPCloseSocket!(s, &err) == 0 else {
+            throw Failure("self-test of \(label) failed at WSPCloseSocket: error \(err)", status: Failure.selfTest)
+        }
+        return "ok: \(label): socket, close"
     }
 
     /// A TCP connection over 127.0.0.1 and a message each way; the

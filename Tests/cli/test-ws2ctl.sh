@@ -323,5 +323,30 @@ else
 fi
 rm -rf "$pub"
 
+# Any family: --protocol SPEC, and probe's self-test following the
+# protocols the catalog declares (the tests' memory provider, family
+# 0x7E57; `make test-provider`).
+mem=${WS2SPI_TEST_PROVIDER:-$top/build/test-provider/libws2memtest.so.2}
+if [ -f "$mem" ]; then
+    rm -f "$ini" "$ini.lock"
+    run install mem "$mem" --protocol "af=0x7E57,type=dgram,desc=memory datagrams"
+    expect "install --protocol: a provider of another family" 0 "protocols af32343/dgram:0"
+    check "install --protocol: the entry's numbers in the catalog" grep -q '^AddressFamily0=32343$' "$ini"
+    check "install --protocol: connectionless, message-oriented by default" grep -q '^ProtocolAttributes0=0x00000009$' "$ini"
+    check "install --protocol: the description" grep -q '^ProtocolSocketDescription0="memory datagrams"$' "$ini"
+    run list; expect "list: any family" 0 "mem +af32343/dgram:0 "
+    run probe mem; expect "probe: the self-test follows the declared protocols" 0 "self-test +ok: af32343/dgram:0: socket, close"
+    run install tcp2 "$lib" --protocol "af=inet,type=stream,protocol=6,flags=0x1066,desc=TCP/IP" --protocol "af=unix,type=stream"
+    expect "install: two --protocol entries" 0 "protocols tcp, af1/stream:0"
+    run probe tcp2; expect "probe: a declared protocol the provider does not serve fails its self-test (exit 5)" 5 "self-test +ok: socket, bind, listen"
+    check "probe: the failing protocol and its error are named" grep -q "self-test of af1/stream:0 failed at WSPSocket: error 10047" "$work/err"
+    run install x "$lib" --protocol "af=2"; expect_error "install --protocol: type= is required (exit 64)" 64 "type= is required"
+    run install x "$lib" --protocol "af=2,type=dgram,bogus=1"; expect_error "install --protocol: an unknown key (exit 64)" 64 "unknown key 'bogus'"
+    run install x "$lib" --protocol "af=two,type=dgram"; expect_error "install --protocol: not a number (exit 64)" 64 "af=two is not a number"
+    run install x "$lib" --protocol "af=2,type=dgram,minaddr=20,maxaddr=16"; expect_error "install --protocol: minaddr above maxaddr (exit 64)" 64 "minaddr must be"
+else
+    fail "the tests' memory provider is missing: $mem (make test-provider)"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
