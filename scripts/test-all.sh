@@ -12,6 +12,8 @@
 #   6 c-tests         scripts/run-c-tests.sh build/test-prefix (if present)
 #   6a fuzz           scripts/fuzz.sh build/test-prefix: the fuzzer, fixed seeds (FUZZ_TEST_SEEDS)
 #   6b cli            Tests/cli/test-ws2ctl.sh: the installed ws2ctl, as a user runs it
+#   6c template       Tests/cli/test-template.sh: ws2ctl new-provider, built out of tree
+#                     with the installed recipe, installed, probed, loaded beside the others
 #   7 python-host     Tests/python/ctypes_host.py: a non-C host loads the library
 #   8 examples        the programs of examples/ run their self-tests
 #
@@ -181,6 +183,14 @@ if [ "$installed" -eq 1 ] && command -v python3 >/dev/null 2>&1; then
     run_stage cli counts_generic bash Tests/cli/test-ws2ctl.sh "$prefix/bin/ws2ctl" "$prefix/lib/libws2spi.so.2"
 else
     skip_stage cli "no installed library or no python3"
+fi
+
+# 6c. Out of tree: a provider package from `ws2ctl new-provider`, built with
+# the installed recipe, installed and probed beside the other providers.
+if [ "$installed" -eq 1 ]; then
+    run_stage template counts_generic bash Tests/cli/test-template.sh "$prefix"
+else
+    skip_stage template "the library was not installed"
 fi
 
 # 7. A host in another language: Python's ctypes.

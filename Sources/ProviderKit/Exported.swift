@@ -1,3 +1,5 @@
-// ProviderKit re-exports WS2Base: a provider sees WSAError, the syscall
-// layer (Sys) and HandleTable through `import ProviderKit` alone.
+// ProviderKit re-exports WS2Base and the C types of ws2spi.h (CWS2SPI): a
+// provider sees WSAError, the syscall layer (Sys), HandleTable and every
+// SPI type through `import ProviderKit` alone.
 @_exported import WS2Base
+@_exported import CWS2SPI
