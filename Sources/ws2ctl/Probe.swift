@@ -48,23 +48,28 @@ struct Probe: ParsableCommand {
         }
     }
 
-    /// A path as given; a bare name: the catalog's provider of that name
-    /// (and where it came from, and the protocols it declares), else a file
-    /// of that name here.
     func resolve() throws -> (path: String, source: String?, protocols: [ProtocolEntry]?) {
-        if provider.contains("/") { return (provider, nil, nil) }
-        let snapshot = try catalog.file.read()
-        if let p = snapshot.provider(named: provider) {
-            guard p.hasSection, !p.filename.isEmpty else {
-                throw Failure("provider '\(p.name)' in \(snapshot.path) has no ProviderFilename", status: Failure.badLibrary)
-            }
-            return (p.filename, "\(p.name) (id \(p.id.map(String.init) ?? "-")) from \(snapshot.path)", p.protocols)
-        }
-        if access(provider, F_OK) == 0 { return ("./" + provider, nil, nil) }
-        throw Failure("no provider named '\(provider)' in \(snapshot.path), and no file '\(provider)'",
-                      status: Failure.badLibrary)
+        try resolveProvider(provider, catalog: catalog)
     }
 }
+
+/// A path as given; a bare name: the catalog's provider of that name
+/// (and where it came from, and the protocols it declares), else a file
+/// of that name here.
+func resolveProvider(_ provider: String, catalog: CatalogOptions) throws -> (path: String, source: String?, protocols: [ProtocolEntry]?) {
+    if provider.contains("/") { return (provider, nil, nil) }
+    let snapshot = try catalog.file.read()
+    if let p = snapshot.provider(named: provider) {
+        guard p.hasSection, !p.filename.isEmpty else {
+            throw Failure("provider '\(p.name)' in \(snapshot.path) has no ProviderFilename", status: Failure.badLibrary)
+        }
+        return (p.filename, "\(p.name) (id \(p.id.map(String.init) ?? "-")) from \(snapshot.path)", p.protocols)
+    }
+    if access(provider, F_OK) == 0 { return ("./" + provider, nil, nil) }
+    throw Failure("no provider named '\(provider)' in \(snapshot.path), and no file '\(provider)'",
+                  status: Failure.badLibrary)
+}
+
 
 func row(_ label: String, _ value: String) {
     say(label + String(repeating: " ", count: max(1, 14 - label.count)) + value)

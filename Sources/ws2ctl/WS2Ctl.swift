@@ -20,7 +20,7 @@ struct WS2Ctl: ParsableCommand {
             5 the probe's self-test failed; 64 bad usage.
             """,
         version: "2.0.0",
-        subcommands: [Install.self, Remove.self, List.self, Probe.self, NewProvider.self])
+        subcommands: [Install.self, Remove.self, List.self, Probe.self, Check.self, NewProvider.self])
 }
 
 /// --catalog, shared by every command.

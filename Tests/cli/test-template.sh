@@ -52,6 +52,9 @@ t "install the template's provider" "$ctl" install Tmpl "$lib" --protocol "af=32
 t "ws2ctl probe passes" "$ctl" probe Tmpl
 grep -q "self-test *ok: af32345/dgram:0: socket, close" <<<"$out" && pass "probe's self-test ran the declared protocol" ||
     fail "probe's self-test ran the declared protocol" "$out"
+t "ws2ctl check passes on the template's provider" "$ctl" check Tmpl
+t "ws2ctl check passes on the TCP/IP provider" "$ctl" check tcpip
+t "ws2ctl check passes on the memory provider" "$ctl" check mem
 
 # A C host loads the three from the catalog and routes a socket to each.
 cat >"$work/host.c" <<'C'

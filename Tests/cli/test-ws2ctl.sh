@@ -234,6 +234,9 @@ if $cc -shared -fPIC -I"$top/include" -o "$work/fake.so" "$work/fake-main.c" "$w
     elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
     expect_failure "probe: a hanging provider is stopped by --timeout (exit 5)" 5 "did not finish in time"
     [ "$elapsed" -lt 5000 ] && pass "probe --timeout 1 ends within seconds ($elapsed ms)" || fail "probe --timeout 1 ends within seconds" "$elapsed ms"
+    FAKE_MODE=f run check fake; expect_failure "check: a provider that breaks the rules fails its checks (exit 5)" 5 "checks failed"
+    grep -q "^not ok - WSPSocket before WSPStartup is WSANOTINITIALISED: returned -1, error 10050" <<<"$out" \
+        && pass "check: each failed check says what came back" || fail "check: each failed check says what came back" "$out"
     run remove fake; expect "remove fake" 0 "^removed 'fake'"
 else
     fail "compile a fake provider with $cc" "$(cat "$work/cc.log")"
@@ -323,6 +326,11 @@ else
 fi
 rm -rf "$pub"
 
+# The conformance kit on the TCP/IP provider, by path (its own protocols).
+run check "$lib"; expect "check: the TCP/IP provider passes every check" 0 "^[0-9]+ passed, 0 failed$"
+grep -q "^ok - udp: a datagram socket's FD_WRITE sets the host's event at once$" <<<"$out" \
+    && pass "check: per-protocol checks ran" || fail "check: per-protocol checks ran" "$out"
+
 # Any family: --protocol SPEC, and probe's self-test following the
 # protocols the catalog declares (the tests' memory provider, family
 # 0x7E57; `make test-provider`).
@@ -336,6 +344,7 @@ if [ -f "$mem" ]; then
     check "install --protocol: the description" grep -q '^ProtocolSocketDescription0="memory datagrams"$' "$ini"
     run list; expect "list: any family" 0 "mem +af32343/dgram:0 "
     run probe mem; expect "probe: the self-test follows the declared protocols" 0 "self-test +ok: af32343/dgram:0: socket, close"
+    run check mem; expect "check: the memory provider passes every check for its family" 0 "^[0-9]+ passed, 0 failed$"
     run install tcp2 "$lib" --protocol "af=inet,type=stream,protocol=6,flags=0x1066,desc=TCP/IP" --protocol "af=unix,type=stream"
     expect "install: two --protocol entries" 0 "protocols tcp, af1/stream:0"
     run probe tcp2; expect "probe: a declared protocol the provider does not serve fails its self-test (exit 5)" 5 "self-test +ok: socket, bind, listen"

@@ -1,0 +1,201 @@
+// ws2ctl check PROVIDER: the SPI checks that apply to any provider, run
+// against its library through its exported entry points, as a provider
+// author's conformance kit. One line per check, then "N passed, M failed".
+import ArgumentParser
+import Glibc
+import CWS2SPI
+import WS2Catalog
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the SPI conformance checks that apply to any provider.",
+        discussion: """
+            Start-up and clean-up negotiation (WSANOTINITIALISED before WSPStartup and after the \
+            last WSPCleanup, WSAVERNOTSUPPORTED, WSAEFAULT), handle validity (distinct SOCKET \
+            values, WSAENOTSOCK for closed, garbage and upcall handles), errors for bad arguments \
+            (unknown family or type, NULL and low lpErrno), and for each declared protocol: \
+            WSPEventSelect's checks and FD_WRITE recorded at once for a datagram socket, and on \
+            AF_INET a TCP exchange with an overlapped receive completed through the host's event. \
+            The protocols are the catalog's for a provider given by name, else --protocol \
+            (as for install), else the TCP/IP provider's. Exit status 0 when every check passed, \
+            5 otherwise.
+            """)
+
+    @Argument(help: ArgumentHelp("A provider library, or the name of an installed provider.", valueName: "path|name"))
+    var provider: String
+
+    @Option(name: .customLong("protocol"), parsing: .singleValue, help: ArgumentHelp(
+        "A protocol the provider serves, as for install (repeatable).", valueName: "SPEC"))
+    var protocolSpecs: [String] = []
+
+    @OptionGroup var catalog: CatalogOptions
+
+    func run() throws {
+        try reportingFailures {
+            let (path, source, declared) = try resolveProvider(provider, catalog: catalog)
+            var protocols = try declared ?? protocolSpecs.map(ProtocolSpec.parse)
+            if protocols.isEmpty { protocols = TCPIPProtocols.all }
+            if let source { say("# provider \(source)") }
+            say("# library \(path): protocols \(protocols.map(protocolLabel).joined(separator: ", "))")
+            // The provider may crash on a check: the checks run in a child,
+            // which counts in shared memory, so a crash is one more failure.
+            let counts = mmap(nil, 8, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)!
+                .bindMemory(to: Int32.self, capacity: 2)
+            counts[0] = 0; counts[1] = 0
+            fflush(nil)
+            let pid = fork()
+            if pid == 0 {
+                signal(SIGALRM, SIG_DFL)
+                alarm(60)
+                guard let library = try? Library.open(path) else { _exit(4) }
+                let kit = Conformance(p: library.procs, counts: counts)
+                kit.runAll(protocols)
+                fflush(nil)
+                _exit(0)
+            }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            if status & 0x7F != 0 {
+                say("not ok - the provider crashed (signal \(status & 0x7F)) in the check after the last line")
+                counts[1] += 1
+            } else if (status >> 8) & 0xFF == 4 {
+                _ = try Library.open(path)   // reports why it cannot be loaded
+            }
+            let (passed, failed) = (counts[0], counts[1])
+            say("\(passed) passed, \(failed) failed")
+            if failed > 0 { throw Failure("\(failed) of \(passed + failed) checks failed", status: Failure.selfTest) }
+        }
+    }
+}
+
+/// The checks, through one library's entry points and libws2_32's services.
+final class Conformance {
+    let p: WS2HOST_PROCS
+    /// passed, failed: in memory the parent shares.
+    let counts: UnsafeMutablePointer<Int32>
+
+    init(p: WS2HOST_PROCS, counts: UnsafeMutablePointer<Int32>) { self.p = p; self.counts = counts }
+
+    /// One result line, written at once (the next check may crash the process).
+    func check(_ name: String, _ ok: Bool, _ detail: @autoclosure () -> String = "") {
+        if ok { counts[0] += 1; say("ok - \(name)") } else { counts[1] += 1; say("not ok - \(name)" + (detail().isEmpty ? "" : ": \(detail())")) }
+        fflush(nil)
+    }
+
+    /// A call's result and *lpErrno.
+    func call(_ body: (UnsafeMutablePointer<Int32>) -> Int32) -> (Int32, Int32) {
+        var err: Int32 = 0x7EAD_BEEF
+        let r = body(&err)
+        return (r, err)
+    }
+
+    func fails(_ name: String, with code: Int32, _ body: (UnsafeMutablePointer<Int32>) -> Int32) {
+        let (r, err) = call(body)
+        check(name, r == SOCKET_ERROR && err == code, "returned \(r), error \(err), expected \(code)")
+    }
+
+    func runAll(_ protocols: [ProtocolEntry]) {
+        let first = protocols[0]
+        // Start-up and clean-up.
+        fails("WSPSocket before WSPStartup is WSANOTINITIALISED", with: Int32(WSANOTINITIALISED)) { e in
+            p.lpWSPSocket!(first.addressFamily, first.socketType, first.protocol, 0, 0, e) == INVALID_SOCKET ? SOCKET_ERROR : 0
+        }
+        fails("WSPCleanup before WSPStartup is WSANOTINITIALISED", with: Int32(WSANOTINITIALISED)) { p.lpWSPCleanup!(nil, 0, $0) }
+        var data = WSADATA()
+        check("WSPStartup(0.0) is WSAVERNOTSUPPORTED", p.lpWSPStartup!(0, &data) == Int32(WSAVERNOTSUPPORTED))
+        check("WSPStartup(2.0, NULL) is WSAEFAULT", p.lpWSPStartup!(ws2spi_makeword(2, 0), nil) == Int32(WSAEFAULT))
+        let rc = p.lpWSPStartup!(ws2spi_makeword(2, 0), &data)
+        check("WSPStartup(2.0) succeeds", rc == 0, "error \(rc)")
+        guard rc == 0 else { return }
+        let v = (data.wVersion & 0xFF, data.wVersion >> 8), h = (data.wHighVersion & 0xFF, data.wHighVersion >> 8)
+        check("the negotiated version is at most 2.0, and wHighVersion at least it", v <= (2, 0) && v >= (1, 1) && h >= v,
+              "wVersion \(v.0).\(v.1), wHighVersion \(h.0).\(h.1)")
+        // Arguments.
+        fails("an unknown family is WSAEAFNOSUPPORT", with: Int32(WSAEAFNOSUPPORT)) { e in
+            p.lpWSPSocket!(12345, first.socketType, 0, 0, 0, e) == INVALID_SOCKET ? SOCKET_ERROR : 0
+        }
+        fails("an unknown socket type is WSAESOCKTNOSUPPORT", with: Int32(WSAESOCKTNOSUPPORT)) { e in
+            p.lpWSPSocket!(first.addressFamily, 77, 0, 0, 0, e) == INVALID_SOCKET ? SOCKET_ERROR : 0
+        }
+        fails("a garbage handle is WSAENOTSOCK", with: Int32(WSAENOTSOCK)) { p.lpWSPCloseSocket!(0x7FFF_FF01, $0) }
+        check("a NULL lpErrno is not written", p.lpWSPCloseSocket!(0x7FFF_FF01, nil) == SOCKET_ERROR)
+        check("a low lpErrno is not written", p.lpWSPCloseSocket!(0x7FFF_FF01, UnsafeMutablePointer(bitPattern: 0x40)) == SOCKET_ERROR)
+        if let host = HostLibrary() {
+            var err: Int32 = 0
+            let u = host.createSocketHandle(0, nil, &err)
+            fails("an upcall socket handle is WSAENOTSOCK to the provider", with: Int32(WSAENOTSOCK)) { p.lpWSPCloseSocket!(u, $0) }
+            _ = host.closeSocketHandle(u, &err)
+        }
+        for entry in protocols { protocolChecks(entry) }
+        // Clean-up.
+        let (r, err) = call { p.lpWSPCleanup!(nil, 0, $0) }
+        check("WSPCleanup succeeds", r == 0, "error \(err)")
+        fails("WSPSocket after the last WSPCleanup is WSANOTINITIALISED", with: Int32(WSANOTINITIALISED)) { e in
+            p.lpWSPSocket!(first.addressFamily, first.socketType, first.protocol, 0, 0, e) == INVALID_SOCKET ? SOCKET_ERROR : 0
+        }
+        fails("a second WSPCleanup is WSANOTINITIALISED", with: Int32(WSANOTINITIALISED)) { p.lpWSPCleanup!(nil, 0, $0) }
+    }
+
+    func protocolChecks(_ e: ProtocolEntry) {
+        let label = protocolLabel(e)
+        var err: Int32 = 0
+        let a = p.lpWSPSocket!(e.addressFamily, e.socketType, e.protocol, 0, 0, &err)
+        let b = p.lpWSPSocket!(e.addressFamily, e.socketType, e.protocol, 0, 0, &err)
+        check("\(label): WSPSocket makes sockets", a != INVALID_SOCKET && b != INVALID_SOCKET, "error \(err)")
+        guard a != INVALID_SOCKET, b != INVALID_SOCKET else { return }
+        check("\(label): two sockets have different values", a != b)
+        if let host = HostLibrary() { eventChecks(label, e, a, host) }
+        check("\(label): WSPCloseSocket closes", p.lpWSPCloseSocket!(b, &err) == 0, "error \(err)")
+        fails("\(label): a closed socket is WSAENOTSOCK", with: Int32(WSAENOTSOCK)) { p.lpWSPCloseSocket!(b, $0) }
+        _ = p.lpWSPCloseSocket!(a, &err)
+    }
+
+    func eventChecks(_ label: String, _ e: ProtocolEntry, _ s: SOCKET, _ host: HostLibrary) {
+        var err: Int32 = 0
+        guard let gone = host.createEvent() else { return }
+        _ = host.closeEvent(gone)
+        let (r, code) = call { p.lpWSPEventSelect!(s, gone, FD_READ, $0) }
+        if r == SOCKET_ERROR && code == Int32(WSAEOPNOTSUPP) {
+            say("# \(label): WSPEventSelect not supported: its checks skipped")
+            return
+        }
+        check("\(label): WSPEventSelect with a closed event is WSAEINVAL", r == SOCKET_ERROR && code == Int32(WSAEINVAL),
+              "returned \(r), error \(code)")
+        guard e.socketType == WS_SOCK_DGRAM, let ev = host.createEvent() else { return }
+        defer { _ = host.closeEvent(ev) }
+        let ok = p.lpWSPEventSelect!(s, ev, FD_WRITE, &err) == 0
+        check("\(label): WSPEventSelect(FD_WRITE) succeeds", ok, "error \(err)")
+        guard ok else { return }
+        var list: [WSAEVENT?] = [ev]
+        check("\(label): a datagram socket's FD_WRITE sets the host's event at once",
+              host.wait(1, &list, 0, 1000, 0) == WSA_WAIT_EVENT_0)
+        var records = [WSANETWORKEVENT](repeating: WSANETWORKEVENT(), count: Int(FD_MAX_EVENTS))
+        var count = Int32(FD_MAX_EVENTS)
+        let r2 = p.lpWSPEnumNetworkEvents!(s, ev, &records, &count, &err)
+        check("\(label): WSPEnumNetworkEvents reports FD_WRITE", r2 == 0 && records[Int(FD_WRITE_BIT)].Fired != 0, "error \(err)")
+        _ = p.lpWSPEventSelect!(s, nil, 0, &err)
+    }
+}
+
+/// The services of libws2_32.so.2 the checks use (the provider's
+/// dependency, already loaded with it).
+struct HostLibrary {
+    typealias CreateEvent = @convention(c) () -> WSAEVENT?
+    typealias CloseEvent = @convention(c) (WSAEVENT?) -> BOOL
+    typealias Wait = @convention(c) (DWORD, UnsafePointer<WSAEVENT?>?, BOOL, DWORD, BOOL) -> DWORD
+    typealias CreateHandle = @convention(c) (DWORD, LPVOID?, UnsafeMutablePointer<Int32>?) -> SOCKET
+    typealias CloseHandle = @convention(c) (SOCKET, UnsafeMutablePointer<Int32>?) -> Int32
+    let createEvent: CreateEvent, closeEvent: CloseEvent, wait: Wait
+    let createSocketHandle: CreateHandle, closeSocketHandle: CloseHandle
+
+    init?() {
+        guard let h = dlopen("libws2_32.so.2", RTLD_NOW | RTLD_NOLOAD),
+              let a = dlsym(h, "WSACreateEvent"), let b = dlsym(h, "WSACloseEvent"), let c = dlsym(h, "WSAWaitForMultipleEvents"),
+              let d = dlsym(h, "WPUXxxCreateSocketHandle"), let e = dlsym(h, "WPUXxxCloseSocketHandle") else { return nil }
+        createEvent = unsafeBitCast(a, to: CreateEvent.self)
+        closeEvent = unsafeBitCast(b, to: CloseEvent.self)
+        wait = unsafeBitCast(c, to: Wait.self)
+        createSocketHandle = unsafeBitCast(d, to: CreateHandle.self)
+        closeSocketHandle = unsafeBitCast(e, to: CloseHandle.self)
+    }
+}
