@@ -14,9 +14,8 @@ struct Check: ParsableCommand {
             last WSPCleanup, WSAVERNOTSUPPORTED, WSAEFAULT), handle validity (distinct SOCKET \
             values, WSAENOTSOCK for closed, garbage and upcall handles), errors for bad arguments \
             (unknown family or type, NULL and low lpErrno), and for each declared protocol: \
-            WSPEventSelect's checks and FD_WRITE recorded at once for a datagram socket, and on \
-            AF_INET a TCP exchange with an overlapped receive completed through the host's event. \
-            The protocols are the catalog's for a provider given by name, else --protocol \
+            sockets made and closed, WSPEventSelect's handle check, and FD_WRITE set on the \
+            host's event at once for a datagram socket. The protocols are the catalog's for a provider given by name, else --protocol \
             (as for install), else the TCP/IP provider's. Exit status 0 when every check passed, \
             5 otherwise.
             """)
