@@ -2,7 +2,8 @@
 // fails as Winsock does for an operation the provider lacks. Before any
 // start-up the answer is WSANOTINITIALISED (RULINGS §3), else WSAEOPNOTSUPP.
 // A provider overrides what it supports; `startup`, `cleanup`, `isStarted`,
-// `socket`, `closeSocket` and `checkSocket` have no default.
+// `socket`, `closeSocket` and `checkSocket` have no default. The four
+// blocking-hook methods have real ones (BlockingHooks.swift).
 import CWS2SPI
 
 extension ServiceProvider {
@@ -50,10 +51,5 @@ extension ServiceProvider {
     public func eventSelect(_ s: SOCKET, event: WSAEVENT?, events: Int32) throws(WSAError) { throw unsupported() }
     public func enumNetworkEvents(_ s: SOCKET, event: WSAEVENT?, records: LPWSANETWORKEVENT?,
                                   count: LPINT?) throws(WSAError) { throw unsupported() }
-    public func setBlockingHook(_ hook: LPBLOCKINGPROC?) throws(WSAError) -> LPBLOCKINGPROC? { throw unsupported() }
-    public func unhookBlockingHook() throws(WSAError) { throw unsupported() }
-    /// No blocking calls with hooks: never blocking.
-    public func isBlocking() -> Bool { false }
-    /// No blocking call in progress on the thread: WSAEINVAL (draft).
-    public func cancelBlockingCall() throws(WSAError) { throw isStarted ? .invalidArgument : .notInitialised }
+    // The blocking-hook methods have working defaults: BlockingHooks.swift.
 }

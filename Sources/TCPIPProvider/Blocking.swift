@@ -1,86 +1,12 @@
-// Blocking calls and blocking hooks (RULINGS §5, draft §2.7 and
-// WSPSetBlockingHook32). Every wait of a blocking call goes through here.
-//
-// A thread without a hook blocks in the kernel, as before: the hook costs it
-// one thread-local load and no periodic wake-up. On a thread with a hook the
-// call runs the draft's loop: try the operation without blocking; else wait
-// for readiness in poll(2) for at most `hookIntervalMs`, call the hook (again
-// while it returns TRUE), end with WSAEINTR if it called
-// WSPCancelBlockingCall32, and try again. During that loop the thread's state
-// is not IDLE: WSPIsBlocking32 is TRUE, and the export layer (Thunk.swift)
-// fails every other entry point with WSAEINPROGRESS, since on that thread
-// only the hook can be calling.
+// Blocking calls of the TCP/IP provider (RULINGS §5): every wait of a
+// blocking call on a kernel socket goes through here. The hook API
+// (WSPSetBlockingHook32 and the rest) and BlockingWait, the hook side of a
+// call, are ProviderKit's (BlockingHooks.swift); this file is the kernel
+// side: try without blocking, poll in slices, count blockers so close wakes
+// them.
 import Glibc
 import ProviderKit
 import CWS2SPI
-
-/// The longest poll(2) between two calls of a blocking hook: under the
-/// 10 ms of RULINGS §5, with room for timer slack and the hook's own time.
-private let hookIntervalMs: Int32 = 9
-
-extension TCPIPProvider {
-    public func setBlockingHook(_ hook: LPBLOCKINGPROC?) throws(WSAError) -> LPBLOCKINGPROC? {
-        try requireStarted()
-        guard let hook else { throw .fault }
-        let previous = ws2spi_tls_blocking_hook()
-        ws2spi_tls_set_blocking_hook(hook)
-        return previous
-    }
-
-    /// Back to the default, which for threads is no hook at all (draft).
-    public func unhookBlockingHook() throws(WSAError) {
-        try requireStarted()
-        ws2spi_tls_set_blocking_hook(nil)
-    }
-
-    public func isBlocking() -> Bool {
-        ws2spi_blocking_state() != Int32(WS2SPI_BLOCKING_IDLE)
-    }
-
-    /// Takes effect when the hook returns: the blocking call then ends with
-    /// WSAEINTR (draft: "as soon as the blocking hook function completes").
-    public func cancelBlockingCall() throws(WSAError) {
-        try requireStarted()
-        guard isBlocking() else { throw .invalidArgument }
-        ws2spi_tls_set_blocking_state(Int32(WS2SPI_BLOCKING_CANCELLED))
-    }
-}
-
-/// The hook side of one blocking call. Made at the start of the call's
-/// wait: with no hook on the thread it does nothing; with one, the thread
-/// is blocking (WSPIsBlocking32) until `end()`.
-struct BlockingWait {
-    let hook: LPBLOCKINGPROC?
-
-    /// Reads the thread's hook: one plain load while no thread ever set a
-    /// hook, else the one thread-local load a blocking call pays.
-    @inline(__always) init() {
-        hook = ws2spi_blocking_hook()
-        if hook != nil { ws2spi_tls_set_blocking_state(Int32(WS2SPI_BLOCKING_WAITING)) }
-    }
-
-    @inline(__always) func end() {
-        if hook != nil { ws2spi_tls_set_blocking_state(Int32(WS2SPI_BLOCKING_IDLE)) }
-    }
-
-    /// The poll(2) timeout for a wait of `ms` milliseconds (-1: forever):
-    /// with a hook, never longer than `hookIntervalMs`.
-    @inline(__always) func slice(_ ms: Int64) -> Int32 {
-        guard hook != nil else { return Int32(clamping: ms) }
-        return ms < 0 ? hookIntervalMs : Int32(min(ms, Int64(hookIntervalMs)))
-    }
-
-    /// After a poll: calls the hook as the draft's `while (BlockingHook());`,
-    /// but stops early once it cancelled or `stop()` (a socket closed by
-    /// another thread) says the call is over anyway. WSAEINTR when cancelled.
-    func runHook(stop: () -> Bool) throws(WSAError) {
-        guard let hook else { return }
-        while hook() != 0 {
-            if ws2spi_tls_blocking_state() == Int32(WS2SPI_BLOCKING_CANCELLED) || stop() { break }
-        }
-        if ws2spi_tls_blocking_state() == Int32(WS2SPI_BLOCKING_CANCELLED) { throw .interrupted }
-    }
-}
 
 extension IPSocket {
     /// Runs a kernel call that may block (recv, send and their relatives),
@@ -93,7 +19,7 @@ extension IPSocket {
         blockers.wrappingAdd(1, ordering: .sequentiallyConsistent)
         defer { blockers.wrappingSubtract(1, ordering: .sequentiallyConsistent) }
         if current.contains(.closed) { throw .interrupted }
-        if ws2spi_tls_blocking_hook() != nil { return try hooked(until: events, body) }
+        if ws2spi_blocking_hook() != nil { return try hooked(until: events, body) }
         do throws(Errno) {
             let r = try body(0)
             // Woken by close (shutdown makes recv return 0): not a result.
@@ -175,7 +101,7 @@ extension IPSocket {
         blockers.wrappingAdd(1, ordering: .sequentiallyConsistent)
         defer { blockers.wrappingSubtract(1, ordering: .sequentiallyConsistent) }
         if current.contains(.closed) { throw .interrupted }
-        let hooked = ws2spi_tls_blocking_hook() != nil
+        let hooked = ws2spi_blocking_hook() != nil
         if hooked {
             do { try Sys.setNonBlocking(fd, true) } catch { throw error.wsa }
         }

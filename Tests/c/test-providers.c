@@ -381,6 +381,8 @@ TEST(host_routes_to_each) {
     stop_both();
 }
 
+static BOOL WSACALLBACK mem_hook(void) { return FALSE; }
+
 /* What the memory provider does not implement answers through ProviderKit's
  * defaults: WSAEOPNOTSUPP while started, WSANOTINITIALISED after the last
  * clean-up. */
@@ -393,6 +395,14 @@ TEST(sdk_defaults_for_what_a_provider_lacks) {
     CHECK_WSA(mem->Procs.lpWSPGetSockOpt(m, SOL_SOCKET, SO_TYPE, (char *)&v, &len, lpErrno), WSAEOPNOTSUPP);
     CHECK_WSA(mem->Procs.lpWSPCancelBlockingCall32(lpErrno), WSAEINVAL);
     CHECK(!mem->Procs.lpWSPIsBlocking32());
+    /* the blocking-hook API is ProviderKit's, for every provider */
+    int herr = 0x7EADBEEF;
+    CHECK(mem->Procs.lpWSPSetBlockingHook32(mem_hook, &herr) == NULL);
+    CHECK_EQ(herr, 0x7EADBEEF);
+    CHECK(mem->Procs.lpWSPSetBlockingHook32(mem_hook, &herr) == mem_hook);
+    CHECK_OK(mem->Procs.lpWSPUnhookBlockingHook32(lpErrno));
+    CHECK(mem->Procs.lpWSPSetBlockingHook32(NULL, &herr) == NULL);
+    CHECK_EQ(herr, WSAEFAULT);
     WSADATA d;
     stop_both();
     /* every start-up undone: the defaults answer WSANOTINITIALISED */
