@@ -15,7 +15,9 @@ struct Check: ParsableCommand {
             values, WSAENOTSOCK for closed, garbage and upcall handles), errors for bad arguments \
             (unknown family or type, NULL and low lpErrno), and for each declared protocol: \
             sockets made and closed, WSPEventSelect's handle check, and FD_WRITE set on the \
-            host's event at once for a datagram socket. The protocols are the catalog's for a provider given by name, else --protocol \
+            host's event at once for a datagram socket; for AF_INET datagrams, an overlapped \
+            receive completed through the host's event and through a completion routine. The \
+            protocols are the catalog's for a provider given by name, else --protocol \
             (as for install), else the TCP/IP provider's. Exit status 0 when every check passed, \
             5 otherwise.
             """)
@@ -143,11 +145,76 @@ final class Conformance {
         check("\(label): WSPSocket makes sockets", a != INVALID_SOCKET && b != INVALID_SOCKET, "error \(err)")
         guard a != INVALID_SOCKET, b != INVALID_SOCKET else { return }
         check("\(label): two sockets have different values", a != b)
-        if let host = HostLibrary() { eventChecks(label, e, a, host) }
+        if let host = HostLibrary() {
+            eventChecks(label, e, a, host)
+            if e.addressFamily == WS_AF_INET && e.socketType == WS_SOCK_DGRAM { overlappedChecks(label, e, host) }
+        }
         check("\(label): WSPCloseSocket closes", p.lpWSPCloseSocket!(b, &err) == 0, "error \(err)")
         fails("\(label): a closed socket is WSAENOTSOCK", with: Int32(WSAENOTSOCK)) { p.lpWSPCloseSocket!(b, $0) }
         _ = p.lpWSPCloseSocket!(a, &err)
     }
+
+    /// AF_INET datagrams over 127.0.0.1: an overlapped WSPRecvFrom completed
+    /// through the host's event (WSAGetOverlappedResult) and through a
+    /// completion routine run by the host's SleepEx.
+    func overlappedChecks(_ label: String, _ e: ProtocolEntry, _ host: HostLibrary) {
+        var err: Int32 = 0
+        let r = p.lpWSPSocket!(e.addressFamily, e.socketType, e.protocol, 0, Int32(WSA_FLAG_OVERLAPPED), &err)
+        let w = p.lpWSPSocket!(e.addressFamily, e.socketType, e.protocol, 0, 0, &err)
+        defer { _ = p.lpWSPCloseSocket!(r, &err); _ = p.lpWSPCloseSocket!(w, &err) }
+        guard r != INVALID_SOCKET, w != INVALID_SOCKET else { return check("\(label): overlapped sockets", false, "error \(err)") }
+        var address = WS_sockaddr_in()
+        address.sin_family = Int16(WS_AF_INET)
+        address.sin_addr.S_un.S_addr = UInt32(WS_INADDR_LOOPBACK).bigEndian
+        var length = Int32(MemoryLayout<WS_sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { a in
+            a.withMemoryRebound(to: WS_sockaddr.self, capacity: 1) { sa in
+                p.lpWSPBind!(r, sa, length, &err) == 0 && p.lpWSPGetSockName!(r, sa, &length, &err) == 0
+            }
+        }
+        guard bound else { return check("\(label): bind to 127.0.0.1", false, "error \(err)") }
+        func send(_ text: String) -> Bool {
+            var bytes = Array(text.utf8)
+            var sent: DWORD = 0
+            return withUnsafeMutablePointer(to: &address) { a in
+                a.withMemoryRebound(to: WS_sockaddr.self, capacity: 1) { sa in
+                    p.lpWSPSendTo!(w, &bytes, DWORD(bytes.count), &sent, 0, sa, length, nil, nil, &err) == 0
+                }
+            }
+        }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+        let o = UnsafeMutablePointer<WSAOVERLAPPED>.allocate(capacity: 1)
+        defer { buffer.deallocate(); o.deallocate() }
+        // Through the event.
+        guard let ev = host.createEvent() else { return }
+        defer { _ = host.closeEvent(ev) }
+        o.initialize(to: WSAOVERLAPPED())
+        o.pointee.hEvent = ev
+        var got: DWORD = 0, flags: Int32 = 0
+        let posted = p.lpWSPRecvFrom!(r, buffer, 64, &got, &flags, nil, nil, o, nil, &err)
+        check("\(label): an overlapped WSPRecvFrom is pending (WSA_IO_PENDING)", posted == SOCKET_ERROR && err == WSA_IO_PENDING,
+              "returned \(posted), error \(err)")
+        guard posted == SOCKET_ERROR && err == WSA_IO_PENDING, send("overlapped") else { return }
+        var list: [WSAEVENT?] = [ev]
+        check("\(label): its completion sets the event", host.wait(1, &list, 0, 2000, 0) == WSA_WAIT_EVENT_0)
+        var n: DWORD = 0, f: DWORD = 0
+        check("\(label): WSAGetOverlappedResult reports the datagram",
+              host.overlappedResult(r, o, &n, 1, &f) != 0 && n == 10 && o.pointee.Internal == 0, "\(n) bytes, status \(o.pointee.Internal)")
+        // Through a completion routine, run by SleepEx on this thread.
+        o.initialize(to: WSAOVERLAPPED())
+        Conformance.routineRan = 0
+        let routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE = { error, bytes, _ in
+            Conformance.routineRan = error == 0 && bytes == 7 ? 1 : 2
+        }
+        let again = p.lpWSPRecvFrom!(r, buffer, 64, &got, &flags, nil, nil, o, routine, &err)
+        guard (again == 0 || err == WSA_IO_PENDING), send("routine") else {
+            return check("\(label): an overlapped WSPRecvFrom with a completion routine", false, "error \(err)")
+        }
+        var slept = 0
+        while Conformance.routineRan == 0 && slept < 20 { _ = host.sleep(100, 1); slept += 1 }
+        check("\(label): its completion routine runs in SleepEx with the bytes", Conformance.routineRan == 1)
+    }
+    nonisolated(unsafe) static var routineRan = 0
 
     func eventChecks(_ label: String, _ e: ProtocolEntry, _ s: SOCKET, _ host: HostLibrary) {
         var err: Int32 = 0
@@ -184,17 +251,23 @@ struct HostLibrary {
     typealias Wait = @convention(c) (DWORD, UnsafePointer<WSAEVENT?>?, BOOL, DWORD, BOOL) -> DWORD
     typealias CreateHandle = @convention(c) (DWORD, LPVOID?, UnsafeMutablePointer<Int32>?) -> SOCKET
     typealias CloseHandle = @convention(c) (SOCKET, UnsafeMutablePointer<Int32>?) -> Int32
+    typealias OverlappedResult = @convention(c) (SOCKET, LPWSAOVERLAPPED?, LPDWORD?, BOOL, LPDWORD?) -> BOOL
+    typealias Sleep = @convention(c) (DWORD, BOOL) -> DWORD
     let createEvent: CreateEvent, closeEvent: CloseEvent, wait: Wait
     let createSocketHandle: CreateHandle, closeSocketHandle: CloseHandle
+    let overlappedResult: OverlappedResult, sleep: Sleep
 
     init?() {
         guard let h = dlopen("libws2_32.so.2", RTLD_NOW | RTLD_NOLOAD),
               let a = dlsym(h, "WSACreateEvent"), let b = dlsym(h, "WSACloseEvent"), let c = dlsym(h, "WSAWaitForMultipleEvents"),
-              let d = dlsym(h, "WPUXxxCreateSocketHandle"), let e = dlsym(h, "WPUXxxCloseSocketHandle") else { return nil }
+              let d = dlsym(h, "WPUXxxCreateSocketHandle"), let e = dlsym(h, "WPUXxxCloseSocketHandle"),
+              let f = dlsym(h, "WSAGetOverlappedResult"), let g = dlsym(h, "SleepEx") else { return nil }
         createEvent = unsafeBitCast(a, to: CreateEvent.self)
         closeEvent = unsafeBitCast(b, to: CloseEvent.self)
         wait = unsafeBitCast(c, to: Wait.self)
         createSocketHandle = unsafeBitCast(d, to: CreateHandle.self)
         closeSocketHandle = unsafeBitCast(e, to: CloseHandle.self)
+        overlappedResult = unsafeBitCast(f, to: OverlappedResult.self)
+        sleep = unsafeBitCast(g, to: Sleep.self)
     }
 }

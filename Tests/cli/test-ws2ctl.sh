@@ -330,6 +330,9 @@ rm -rf "$pub"
 run check "$lib"; expect "check: the TCP/IP provider passes every check" 0 "^[0-9]+ passed, 0 failed$"
 grep -q "^ok - udp: a datagram socket's FD_WRITE sets the host's event at once$" <<<"$out" \
     && pass "check: per-protocol checks ran" || fail "check: per-protocol checks ran" "$out"
+grep -q "^ok - udp: its completion routine runs in SleepEx with the bytes$" <<<"$out" \
+    && pass "check: overlapped completion through the host (event and routine)" \
+    || fail "check: overlapped completion through the host (event and routine)" "$out"
 
 # Any family: --protocol SPEC, and probe's self-test following the
 # protocols the catalog declares (the tests' memory provider, family
