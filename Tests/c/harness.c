@@ -204,6 +204,14 @@ void t_new_catalog(const char *content) {
     }
 }
 
+DWORD t_install(const char *name, const char *path, PROTOCOL_INFO *infos, DWORD n) {
+    DWORD id = 0;
+    int err = 0;
+    if (WPUInstallProvider(name, path, infos, n, &id, &err) != 0)
+        harness_fail(__FILE__, __LINE__, "WPUInstallProvider(%s) failed: %d", name, err);
+    return id;
+}
+
 void t_drop_catalog(void) {
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", t_catalog_dir);

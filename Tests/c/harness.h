@@ -57,6 +57,8 @@ void t_hard_close(SOCKET s);                   /* SO_LINGER {1, 0}, then WSPClos
  * NULL: no file yet); t_drop_catalog removes the directory. */
 extern char t_catalog_dir[256], t_catalog_ini[300];
 void t_new_catalog(const char *content);
+/* WPUInstallProvider into the current catalog, CHECKed; returns the id. */
+DWORD t_install(const char *name, const char *path, PROTOCOL_INFO *infos, DWORD n);
 void t_drop_catalog(void);
 int t_send_all(SOCKET s, const void *buf, DWORD len);          /* 0 or WSA code */
 int t_recv_exact(SOCKET s, void *buf, DWORD len);              /* 0 or WSA code */

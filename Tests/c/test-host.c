@@ -55,21 +55,13 @@ static void remove_catalog(void) {
     CHECK_EQ(system(cmd), 0);
 }
 
-static DWORD install(const char *name, const char *path, PROTOCOL_INFO *infos, DWORD n) {
-    DWORD id = 0;
-    int err = 0;
-    if (WPUInstallProvider(name, path, infos, n, &id, &err) != 0)
-        harness_fail(__FILE__, __LINE__, "WPUInstallProvider(%s) failed: %d", name, err);
-    return id;
-}
-
 /* The two-provider catalog: "tcp-only" with the TCP entry, "udp-only" with UDP. */
 static DWORD id_tcp, id_udp;
 static void two_providers(void) {
     new_catalog();
     PROTOCOL_INFO t = tcp_info(), u = udp_info();
-    id_tcp = install("tcp-only", library_path(), &t, 1);
-    id_udp = install("udp-only", library_path(), &u, 1);
+    id_tcp = t_install("tcp-only", library_path(), &t, 1);
+    id_udp = t_install("udp-only", library_path(), &u, 1);
     CHECK(id_tcp != id_udp);
 }
 
@@ -259,9 +251,9 @@ TEST(sockets_through_routed_providers) {
 TEST(missing_library_and_non_provider) {
     new_catalog();
     PROTOCOL_INFO t = tcp_info(), u = udp_info();
-    DWORD gone = install("gone", "/nonexistent/dir/libgone.so", &u, 1);
-    DWORD libc = install("libc", "libc.so.6", &u, 1);
-    DWORD good = install("good", library_path(), &t, 1);
+    DWORD gone = t_install("gone", "/nonexistent/dir/libgone.so", &u, 1);
+    DWORD libc = t_install("libc", "libc.so.6", &u, 1);
+    DWORD good = t_install("good", library_path(), &t, 1);
     DWORD n = 0;
     CHECK_OK(WS2HostStartup(NULL, &n, lpErrno));
     CHECK_EQ(n, 3);

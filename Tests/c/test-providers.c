@@ -31,14 +31,6 @@ static const char *tcp_path(void) {
     return info.dli_fname;
 }
 
-static DWORD install(const char *name, const char *path, PROTOCOL_INFO *infos, DWORD n) {
-    DWORD id = 0;
-    int err = 0;
-    if (WPUInstallProvider(name, path, infos, n, &id, &err) != 0)
-        harness_fail(__FILE__, __LINE__, "WPUInstallProvider(%s) failed: %d", name, err);
-    return id;
-}
-
 /* A catalog with both providers; WS2HostStartup; the two records. */
 static void start_both(void) {
     strcpy(dir, "/tmp/ws2prov-XXXXXX");
@@ -50,8 +42,8 @@ static void start_both(void) {
         { 0x1609, AF_INET, 16, 16, SOCK_DGRAM, IPPROTO_UDP, 65507, (char *)"UDP/IP" },
     };
     PROTOCOL_INFO m = { 0x1609, MEM_AF, 16, 16, SOCK_DGRAM, 0, 65535, (char *)"memory datagrams" };
-    id_tcp = install("tcpip", tcp_path(), t, 2);
-    id_mem = install("memdgram", mem_path(), &m, 1);
+    id_tcp = t_install("tcpip", tcp_path(), t, 2);
+    id_mem = t_install("memdgram", mem_path(), &m, 1);
     DWORD n = 0;
     CHECK_OK(WS2HostStartup(NULL, &n, lpErrno));
     CHECK_EQ(n, 2);
