@@ -2,7 +2,8 @@
 #
 #   make                  check prerequisites, build build/lib/libws2_32.so.2
 #                         (the Winsock DLL part), build/lib/libws2spi.so.2
-#                         (the TCP/IP provider) and the catalog tool build/bin/ws2ctl
+#                         (the TCP/IP provider), build/lib/libws2unix.so.2 (the
+#                         AF_UNIX provider) and the catalog tool build/bin/ws2ctl
 #   make install          PREFIX=/usr/local DESTDIR= (libs, header, pkg-config)
 #   make uninstall        remove what `make install` put there
 #   make test             every test stage, ending with "N passed, M failed"
@@ -31,6 +32,8 @@ LIBNAME      := libws2spi.so
 SONAME       := $(LIBNAME).$(SOVERSION)
 HOSTNAME_    := libws2_32.so
 HOSTSONAME   := $(HOSTNAME_).$(SOVERSION)
+UNIXNAME     := libws2unix.so
+UNIXSONAME   := $(UNIXNAME).$(SOVERSION)
 
 PREFIX       ?= /usr/local
 DESTDIR      ?=
@@ -51,6 +54,7 @@ CFLAGS       ?= -O2 -g -Wall -Wextra
 BUILD        := build
 LIB_OUT      := $(BUILD)/lib/$(SONAME)
 HOST_OUT     := $(BUILD)/lib/$(HOSTSONAME)
+UNIX_OUT     := $(BUILD)/lib/$(UNIXSONAME)
 CTL_OUT      := $(BUILD)/bin/ws2ctl
 PC_OUT       := $(BUILD)/lib/pkgconfig/ws2spi.pc
 # The linker: lld from the Swift toolchain when it has one. gold (the
@@ -93,7 +97,7 @@ pc-rel = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
 all: lib $(PC_OUT) $(CTL_OUT)
 
-lib: $(HOST_OUT) $(LIB_OUT)
+lib: $(HOST_OUT) $(LIB_OUT) $(UNIX_OUT)
 
 prereqs:
 	@command -v "$(SWIFT)" >/dev/null 2>&1 || { \
@@ -122,17 +126,24 @@ $(LIB_OUT): $(LIB_DEPS) scripts/ws2spi-build-provider $(HOST_OUT) | prereqs
 	@ln -sfn $(SONAME) $(@D)/$(LIBNAME)
 	@echo "ws2spi: built $@"
 
+# The AF_UNIX provider: Sources/UnixProvider, built from the ProviderKit
+# product by the same recipe, as an outside author builds a provider.
+$(UNIX_OUT): $(LIB_DEPS) scripts/ws2spi-build-provider $(HOST_OUT) | prereqs $(LIB_OUT)
+	@$(BUILD_PROVIDER) --product ws2unix --output $(@D) --no-host-rpath >/dev/null
+	@ln -sfn $(UNIXSONAME) $(@D)/$(UNIXNAME)
+	@echo "ws2spi: built $@"
+
 # The second provider of the two-provider tests, built as a provider author
 # would build one: the recipe of libws2spi.so.2.
 test-provider: $(TESTPROV_OUT)
-$(TESTPROV_OUT): $(LIB_DEPS) scripts/ws2spi-build-provider $(wildcard Tests/providers/*/*.swift) $(HOST_OUT) | prereqs $(LIB_OUT)
+$(TESTPROV_OUT): $(LIB_DEPS) scripts/ws2spi-build-provider $(wildcard Tests/providers/*/*.swift) $(HOST_OUT) | prereqs $(LIB_OUT) $(UNIX_OUT)
 	@$(BUILD_PROVIDER) --product ws2memtest --output $(@D) >/dev/null
 	@echo "ws2spi: built $@"
 
 # ws2ctl: the same compiler flags as the library (nothing is compiled
 # twice), the Swift runtime static so it runs without the toolchain. After
 # the library: one swift build at a time.
-$(CTL_OUT): $(LIB_DEPS) | prereqs $(LIB_OUT)
+$(CTL_OUT): $(LIB_DEPS) | prereqs $(LIB_OUT) $(UNIX_OUT)
 	@echo "ws2spi: swift build -c release --product ws2ctl (static Swift runtime)"
 	@env -u CC -u CXX "$(SWIFT)" build --quiet -c release --product ws2ctl -Xswiftc -static-stdlib \
 	  $(if $(SWIFT_LD),-Xswiftc -use-ld=$(SWIFT_LD))
@@ -151,6 +162,8 @@ install: all
 	ln -sfn $(HOSTSONAME) "$(DESTDIR)$(LIBDIR)/$(HOSTNAME_)"
 	install -m 0755 $(LIB_OUT) "$(DESTDIR)$(LIBDIR)/$(SONAME)"
 	ln -sfn $(SONAME) "$(DESTDIR)$(LIBDIR)/$(LIBNAME)"
+	install -m 0755 $(UNIX_OUT) "$(DESTDIR)$(LIBDIR)/$(UNIXSONAME)"
+	ln -sfn $(UNIXSONAME) "$(DESTDIR)$(LIBDIR)/$(UNIXNAME)"
 	install -m 0644 include/ws2spi.h "$(DESTDIR)$(INCLUDEDIR)/ws2spi.h"
 	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(DATADIR)/ws2spi"
 	install -m 0755 $(INSTALL_STRIP) $(CTL_OUT) "$(DESTDIR)$(BINDIR)/ws2ctl"
@@ -161,6 +174,7 @@ install: all
 uninstall:
 	rm -f "$(DESTDIR)$(LIBDIR)/$(SONAME)" "$(DESTDIR)$(LIBDIR)/$(LIBNAME)" \
 	      "$(DESTDIR)$(LIBDIR)/$(HOSTSONAME)" "$(DESTDIR)$(LIBDIR)/$(HOSTNAME_)" \
+	      "$(DESTDIR)$(LIBDIR)/$(UNIXSONAME)" "$(DESTDIR)$(LIBDIR)/$(UNIXNAME)" \
 	      "$(DESTDIR)$(INCLUDEDIR)/ws2spi.h" "$(DESTDIR)$(PKGCONFIGDIR)/ws2spi.pc" \
 	      "$(DESTDIR)$(BINDIR)/ws2ctl" "$(DESTDIR)$(BINDIR)/ws2spi-build-provider" \
 	      "$(DESTDIR)$(DATADIR)/ws2spi/ws2spi-provider.map"

@@ -16,8 +16,11 @@
 //                  its fault switch, the handle table, where errors go.
 //   WS2Host        libws2_32.so.2: the Winsock DLL part and its C exports.
 //   ProviderKit    what every provider needs: the ServiceProvider protocol,
-//                  the event engine, the WSP* export thunks, the host calls.
-//   TCPIPProvider  the TCP/IP provider over Linux kernel sockets.
+//                  the event engine, the WSP* export thunks, the host calls,
+//                  and KernelSocketProvider, the SPI over Linux sockets of
+//                  any family (KernelSockets/).
+//   TCPIPProvider  the TCP/IP provider: KernelSocketProvider for AF_INET.
+//   UnixProvider   libws2unix.so.2, the AF_UNIX provider (ProviderKit only).
 //   SPIExports     the .so: installs the TCP/IP provider behind the exports.
 //   WS2SPI         the Swift module for Swift programs: loads a provider .so
 //                  with dlopen and calls its entry points (closures as C
@@ -34,6 +37,9 @@ let package = Package(
         // with scripts/ws2spi.map, against libws2_32.so.2.
         .library(name: "ws2spi", type: .dynamic, targets: ["SPIExports"]),
         .library(name: "ProviderKit", targets: ["ProviderKit"]),
+        // libws2unix.so, the AF_UNIX provider: built from the ProviderKit
+        // product alone by the shipped recipe (scripts/ws2spi-build-provider).
+        .library(name: "ws2unix", type: .dynamic, targets: ["UnixProvider"]),
         // A second provider for the tests (Tests/providers/MemDgram): memory
         // datagrams; `make test-provider` links it like libws2spi.so.2.
         .library(name: "ws2memtest", type: .dynamic, targets: ["MemDgramProvider"]),
@@ -74,6 +80,8 @@ let package = Package(
         ]),
         .target(name: "TCPIPProvider", dependencies: ["ProviderKit", "CWS2SPI", "WS2Catalog"]),
         .target(name: "SPIExports", dependencies: ["ProviderKit", "TCPIPProvider", "CWS2SPI"]),
+        // The AF_UNIX provider: ProviderKit only, as an outside author's would be.
+        .target(name: "UnixProvider", dependencies: ["ProviderKit"]),
         .target(name: "MemDgramProvider", dependencies: ["ProviderKit", "CWS2SPI"], path: "Tests/providers/MemDgram",
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         // libffi: Swift closures as C callbacks (WS2SPI).

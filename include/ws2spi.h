@@ -399,6 +399,16 @@ struct WS_sockaddr_in {
     char                sin_zero[8];
 };
 
+/* Socket address, AF_UNIX style: Windows' afunix.h (not in the draft; the
+ * AF_UNIX provider's).  sun_path is a NUL-terminated path name, or, with a
+ * leading NUL, a name in Linux's abstract namespace whose length is the
+ * address length less the family field. */
+#define WS_UNIX_PATH_MAX        108
+struct WS_sockaddr_un {
+    WS_u_short          sun_family;
+    char                sun_path[WS_UNIX_PATH_MAX];
+};
+
 /* ------------------------------------------------------------------------
  * WSPStartup() data.
  * ------------------------------------------------------------------------ */
@@ -1313,6 +1323,9 @@ typedef struct WS_sockaddr_in   SOCKADDR_IN;
 typedef struct WS_sockaddr_in  *PSOCKADDR_IN;
 typedef struct WS_sockaddr_in  *LPSOCKADDR_IN;
 
+typedef struct WS_sockaddr_un   SOCKADDR_UN;
+typedef struct WS_sockaddr_un  *PSOCKADDR_UN;
+
 typedef struct WS_linger        LINGER;
 typedef struct WS_linger       *PLINGER;
 typedef struct WS_linger       *LPLINGER;
@@ -1382,6 +1395,8 @@ typedef struct WS_timeval      *LPTIMEVAL;
 #define protoent                WS_protoent
 #define in_addr                 WS_in_addr
 #define sockaddr_in             WS_sockaddr_in
+#define sockaddr_un             WS_sockaddr_un
+#define UNIX_PATH_MAX           WS_UNIX_PATH_MAX
 #define sockaddr                WS_sockaddr
 #define sockproto               WS_sockproto
 #define linger                  WS_linger

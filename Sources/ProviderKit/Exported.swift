@@ -3,3 +3,5 @@
 // SPI type through `import ProviderKit` alone.
 @_exported import WS2Base
 @_exported import CWS2SPI
+// ProtocolEntry (a PROTOCOL_INFO) and the catalog's protocol tables.
+@_exported import WS2Catalog

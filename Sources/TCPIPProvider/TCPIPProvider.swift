@@ -1,113 +1,55 @@
-// The TCP/IP service provider: start-up, clean-up, and the socket table.
+// The TCP/IP provider: ProviderKit's kernel-socket provider for AF_INET,
+// TCP over SOCK_STREAM and UDP over SOCK_DGRAM. What is IPv4's and not every
+// family's is here: the protocols, the address rules, TCP's urgent data and
+// its FD_CLOSE test, the options at IPPROTO_IP and IPPROTO_TCP.
 import Glibc
-import Synchronization
 import ProviderKit
-import CWS2SPI
+import WS2Catalog
 
-/// The TCP/IP provider over Linux kernel sockets (AF_INET stream/TCP and
-/// datagram/UDP). One instance serves the whole process.
-public final class TCPIPProvider: ServiceProvider, @unchecked Sendable {
-    public static let shared = TCPIPProvider()
+public enum TCPIPProvider {
+    /// The one instance libws2spi.so.2 serves.
+    public static let shared = KernelSocketProvider(family: TCPIPProvider.family)
 
-    /// Versions this provider speaks: 1.1 through 2.0 (RULINGS §3).
-    static let lowestVersion: (major: UInt8, minor: UInt8) = (1, 1)
-    static let highestVersion: (major: UInt8, minor: UInt8) = (2, 0)
-    static let description = "ws2spi TCP/IP service provider 2.0 on Linux kernel sockets"
+    public static let family = KernelFamily(
+        description: "ws2spi TCP/IP service provider 2.0 on Linux kernel sockets",
+        configName: "ws2spi-tcpip",
+        winsockFamily: WS_AF_INET, linuxFamily: AF_INET,
+        stream: KernelProtocol(entry: TCPIPProtocols.tcp, linuxType: Int32(SOCK_STREAM.rawValue), linuxProtocol: Int32(IPPROTO_TCP)),
+        datagram: KernelProtocol(entry: TCPIPProtocols.udp, linuxType: Int32(SOCK_DGRAM.rawValue), linuxProtocol: Int32(IPPROTO_UDP)),
+        // sockaddr_in: 16 bytes both ways, the Winsock and Linux layouts alike.
+        minimumAddressLength: sockaddrInSize, maximumAddressLength: sockaddrInSize, fixedAddressLength: true,
+        urgentData: true,
+        deferredDatagramErrors: true,
+        options: [
+            KernelOption(level: WS_SOL_PROVIDER, name: WS_TCP_NODELAY, linuxLevel: Int32(IPPROTO_TCP), linuxName: TCP_NODELAY, only: .stream),
+        ],
+        optionLevels: [WS_IPPROTO_IP],
+        destinationError: { a in
+            let (port, address) = portAndAddress(a)
+            return address == 0 || port == 0 ? .addressNotAvailable : nil
+        },
+        host: { a in UInt64(portAndAddress(a).address) },
+        peerClosed: { fd, _ in peerSentFIN(fd) })
 
-    /// Start-ups not yet undone by WSPCleanup; entry points need it > 0.
-    let startups = Atomic<Int>(0)
-    /// WSPListen's largest backlog, read from the catalog at the first start-up.
-    let backlogLimit = Atomic<Int32>(WS_SOMAXCONN)
-    /// Serialises start-up and clean-up against each other.
-    let lifecycle = Mutex<Void>(())
+    /// sizeof(struct sockaddr_in) in the Winsock layout (16).
+    static var sockaddrInSize: Int32 { Int32(MemoryLayout<WS_sockaddr_in>.size) }
 
-    /// The sockets, with SOCKET values from the range the Winsock DLL
-    /// reserved for this library (RULINGS §13).
-    let sockets = HandleTable<IPSocket>(space: ProviderSockets.space)
-    let groups = GroupTable()
-
-    public init() {}
-
-    // MARK: start-up and clean-up
-
-    public func startup(version: WORD, data: LPWSADATA?) -> Int32 {
-        initializeGlobals()
-        SyscallFaults.armFromEnvironment()   // tests: WS2SPI_FAULTS, see SyscallFaults
-        // No SOCKET range from the Winsock DLL: 16 provider libraries already.
-        if case .failure = ProviderSockets.reservation { return WSAError.systemNotReady.code }
-        let major = UInt8(version & 0xFF), minor = UInt8(version >> 8)
-        if (major, minor) < TCPIPProvider.lowestVersion { return WSAError.versionNotSupported.code }
-        guard let data else { return WSAError.fault.code }
-        let use: (major: UInt8, minor: UInt8) = (major, minor) < TCPIPProvider.highestVersion ? (major, minor) : TCPIPProvider.highestVersion
-        lifecycle.withLock { _ in
-            data.pointee.wVersion = ws2spi_makeword(use.major, use.minor)
-            data.pointee.wHighVersion = ws2spi_makeword(TCPIPProvider.highestVersion.major, TCPIPProvider.highestVersion.minor)
-            withUnsafeMutableBytes(of: &data.pointee.szDescription) { copyCString(TCPIPProvider.description, into: $0) }
-            withUnsafeMutableBytes(of: &data.pointee.szSystemStatus) { copyCString("Running", into: $0) }
-            data.pointee.iMaxSockets = UInt16(min(UInt64(sockets.capacity), Sys.getrlimitNoFile()))
-            data.pointee.iMaxUdpDg = 512
-            data.pointee.lpVendorInfo = nil
-            if startups.load(ordering: .relaxed) == 0 {
-                backlogLimit.store(TCPIPProvider.catalogListenBacklogLimit(), ordering: .relaxed)
-            }
-            startups.add(1, ordering: .sequentiallyConsistent)
-        }
-        return 0
+    /// sin_port and sin_addr, in network byte order as stored.
+    static func portAndAddress(_ a: SocketAddress) -> (port: UInt16, address: UInt32) {
+        withUnsafeBytes(of: a.storage) { ($0.loadUnaligned(fromByteOffset: 2, as: UInt16.self), $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) }
     }
 
-    public func cleanup(callback: LPCLEANUPPROC?, callbackData: DWORD) throws(WSAError) {
-        try lifecycle.withLock { (_) throws(WSAError) in
-            guard startups.load(ordering: .sequentiallyConsistent) > 0 else { throw .notInitialised }
-            if startups.subtract(1, ordering: .sequentiallyConsistent).newValue > 0 { return }
-            // The last clean-up: reset connections, close every socket.
-            for socket in sockets.removeAll() {
-                let reset = socket.kind == .stream && socket.current.contains(.connected)
-                socket.markClosed(abortive: reset)
-                unwatch(socket)
-                groups.leave(socket)
-            }
-            Reactor.shared.stop()
-            // The callback runs as an APC in this thread's next alertable wait.
-            if let callback { HostCalls.queueCleanupCallback(callback, data: callbackData) }
+    /// Whether the peer has closed its side (its FIN arrived): the TCP
+    /// state from TCP_INFO. Asked only after the socket's own receive
+    /// shutdown, when poll(2) cannot tell the two apart.
+    static func peerSentFIN(_ fd: Int32) -> Bool {
+        // struct tcp_info starts with u8 tcpi_state; TCP_INFO is 11.
+        var info = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        var len = socklen_t(MemoryLayout.size(ofValue: info))
+        guard (try? Sys.getsockopt(fd, Int32(IPPROTO_TCP), 11, &info, &len)) != nil else { return false }
+        switch UInt8(truncatingIfNeeded: info.0) {
+        case 6, 7, 8, 9, 11: return true   // TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, CLOSING
+        default: return false
         }
     }
-
-    /// Globals the engine thread shares with callers, initialised while no
-    /// engine thread runs (see ProviderKit's Globals.swift: fork safety).
-    private func initializeGlobals() {
-        ProviderKitGlobals.initialize()
-        _ = (Translation.family, Translation.socketType, Translation.ipProtocol, Translation.shutdownHow,
-             Translation.receiveFlags, Translation.sendFlags, IPv4Endpoint.any, Options.table.count, Options.levels.count)
-    }
-
-    // MARK: the socket table
-
-    /// The socket behind a handle: WSANOTINITIALISED before start-up,
-    /// WSAENOTSOCK for a handle that is closed or was never ours.
-    @inline(__always)
-    func lookup(_ s: SOCKET) throws(WSAError) -> IPSocket {
-        guard startups.load(ordering: .relaxed) > 0 else { throw .notInitialised }
-        guard let socket = sockets.lookup(s) else { throw .notSocket }
-        return socket
-    }
-
-    public var isStarted: Bool { startups.load(ordering: .relaxed) > 0 }
-
-    @inline(__always)
-    func requireStarted() throws(WSAError) {
-        guard startups.load(ordering: .relaxed) > 0 else { throw .notInitialised }
-    }
-
-    /// Gives a socket its handle; WSAEMFILE when the table is full.
-    func register(_ socket: IPSocket) throws(WSAError) -> SOCKET {
-        guard let handle = sockets.insert(socket) else { throw .tooManyFiles }
-        return handle
-    }
-}
-
-/// Copies `text` as a NUL-terminated string into a fixed char array.
-func copyCString(_ text: String, into buffer: UnsafeMutableRawBufferPointer) {
-    let bytes = Array(text.utf8.prefix(buffer.count - 1))
-    buffer.copyBytes(from: bytes)
-    buffer[bytes.count] = 0
 }

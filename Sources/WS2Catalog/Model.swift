@@ -92,6 +92,41 @@ public enum TCPIPProtocols {
     }
 }
 
+/// The AF_UNIX provider's protocols (libws2unix.so.2), as SO_PROTOCOL_INFO
+/// reports them and as `ws2ctl install --protocols unix-stream,unix-dgram`
+/// writes them. Addresses are SOCKADDR_UN (Windows' afunix.h): 2 bytes of
+/// family at least (an unnamed socket), 110 at most.
+public enum UnixProtocols {
+    /// Stream: delivery and order guaranteed, graceful close; no message size.
+    public static let stream = ProtocolEntry(
+        serviceFlags: UInt32(XP_GUARANTEED_DELIVERY | XP_GUARANTEED_ORDER | XP_GRACEFUL_CLOSE),
+        addressFamily: WS_AF_UNIX, maxSockAddr: sockaddrUnSize, minSockAddr: 2,
+        socketType: WS_SOCK_STREAM, protocol: 0, messageSize: 0, description: "AF_UNIX stream")
+    /// Datagrams: connectionless, message-oriented, and (being local)
+    /// delivered in order without loss; 65535 bytes at most as advertised.
+    public static let datagram = ProtocolEntry(
+        serviceFlags: UInt32(XP_CONNECTIONLESS | XP_MESSAGE_ORIENTED | XP_GUARANTEED_DELIVERY | XP_GUARANTEED_ORDER),
+        addressFamily: WS_AF_UNIX, maxSockAddr: sockaddrUnSize, minSockAddr: 2,
+        socketType: WS_SOCK_DGRAM, protocol: 0, messageSize: 65_535, description: "AF_UNIX datagram")
+    public static let all: [ProtocolEntry] = [stream, datagram]
+
+    /// sizeof(SOCKADDR_UN): 2 + 108.
+    private static var sockaddrUnSize: Int32 { Int32(MemoryLayout<WS_sockaddr_un>.size) }
+}
+
+/// The protocols `ws2ctl install --protocols` knows by name.
+public enum KnownProtocols {
+    public static let names: [(String, ProtocolEntry)] = [
+        ("tcp", TCPIPProtocols.tcp), ("udp", TCPIPProtocols.udp),
+        ("unix-stream", UnixProtocols.stream), ("unix-dgram", UnixProtocols.datagram),
+    ]
+
+    /// A name of `names` (any case), else nil.
+    public static func named(_ name: String) -> ProtocolEntry? {
+        names.first { sameName($0.0, name) }?.1
+    }
+}
+
 /// One installed provider, as read from the catalog.
 public struct ProviderRecord: Sendable, Hashable {
     /// The provider key: `ProviderKey<i>="<name>"`, section `[Provider-<name>]`.

@@ -22,7 +22,8 @@ struct Install: ParsableCommand {
     var path: String
 
     @Option(name: .long, help: ArgumentHelp(
-        "Comma-separated protocols the provider serves, with the TCP/IP provider's PROTOCOL_INFO (tcp, udp); "
+        "Comma-separated protocols the provider serves, by name: the TCP/IP provider's (tcp, udp) or the "
+            + "AF_UNIX provider's (unix-stream, unix-dgram); "
             + "the default when no --protocol is given is tcp,udp.",
         valueName: "LIST"))
     var protocols: String?
@@ -59,8 +60,9 @@ struct Install: ParsableCommand {
         let named = protocols ?? (protocolSpecs.isEmpty ? "tcp,udp" : "")
         for word in named.split(separator: ",", omittingEmptySubsequences: false) where !(named.isEmpty) {
             let w = String(word).trimmingSpaces
-            guard let p = TCPIPProtocols.named(w) else {
-                throw Failure("unknown protocol '\(w)' in --protocols (known: tcp, udp)", status: Install.usage)
+            guard let p = KnownProtocols.named(w) else {
+                let known = KnownProtocols.names.map(\.0).joined(separator: ", ")
+                throw Failure("unknown protocol '\(w)' in --protocols (known: \(known))", status: Install.usage)
             }
             guard !list.contains(p) else { throw Failure("protocol '\(w)' given twice in --protocols", status: Install.usage) }
             list.append(p)

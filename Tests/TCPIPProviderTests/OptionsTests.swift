@@ -1,7 +1,10 @@
 import XCTest
-import ProviderKit
+@testable import ProviderKit
 import CWS2SPI
 @testable import TCPIPProvider
+
+/// The TCP/IP provider's option table.
+private let Options = TCPIPProvider.shared.options
 
 /// The option table of draft §2.8.4 and how values are encoded.
 final class OptionsTests: XCTestCase {
@@ -17,6 +20,18 @@ final class OptionsTests: XCTestCase {
         XCTAssertEqual(Set(Options.table.map { "\($0.level)/\($0.name)" }).count, Options.table.count)
     }
 
+    /// A family without urgent data has no SO_OOBINLINE; a family's options
+    /// and levels join SOL_SOCKET's.
+    func testFamilyTables() {
+        let plain = ProviderKit.Options(family: TranslationTests.localFamily)
+        XCTAssertFalse(plain.table.contains { $0.name == WS_SO_OOBINLINE })
+        XCTAssertFalse(plain.table.contains { $0.level == WS_SOL_PROVIDER && $0.name == WS_TCP_NODELAY })
+        XCTAssertTrue(Options.table.contains { $0.name == WS_SO_OOBINLINE })
+        XCTAssertEqual(plain.levels, [WS_SOL_SOCKET, WS_SOL_PROVIDER])
+        XCTAssertThrowsError(try plain.find(level: WS_IPPROTO_IP, name: WS_IP_OPTIONS, kind: .stream, forSet: false)) { XCTAssertEqual($0 as? WSAError, .invalidArgument) }
+        XCTAssertEqual(String(cString: plain.providerConfig.map { CChar(bitPattern: $0) }), "test-local")
+    }
+
     func testUnsupportedAndUnknown() {
         for name in [WS_SO_ERROR, WS_SO_RCVLOWAT, WS_SO_SNDLOWAT, WS_SO_RCVTIMEO, WS_SO_SNDTIMEO, PVD_CALL_ID, TAPI_DEVICE_ID] {
             XCTAssertThrowsError(try Options.find(level: WS_SOL_SOCKET, name: name, kind: .stream, forSet: false)) { XCTAssertEqual($0 as? WSAError, .noProtocolOption) }
@@ -27,12 +42,12 @@ final class OptionsTests: XCTestCase {
     }
 
     func testProtocolInfo() {
-        let tcp = ProtocolCatalog.info(for: .stream)
+        let tcp = TCPIPProvider.shared.protocolInfo(for: .stream)
         XCTAssertEqual(tcp.dwServiceFlags, 0x1066)
         XCTAssertEqual(tcp.iSocketType, WS_SOCK_STREAM)
         XCTAssertEqual(tcp.iProtocol, WS_IPPROTO_TCP)
         XCTAssertEqual(String(cString: tcp.lpProtocol), "TCP/IP")
-        let udp = ProtocolCatalog.info(for: .datagram)
+        let udp = TCPIPProvider.shared.protocolInfo(for: .datagram)
         XCTAssertEqual(udp.dwServiceFlags, 0x1609)
         XCTAssertEqual(udp.dwMessageSize, 65507)
     }

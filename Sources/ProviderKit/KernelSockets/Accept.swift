@@ -1,9 +1,8 @@
 // WSPAccept with the condition function (CF_ACCEPT, CF_REJECT, CF_DEFER).
 import Glibc
-import ProviderKit
 import CWS2SPI
 
-extension TCPIPProvider {
+extension KernelSocketProvider {
     public func accept(_ s: SOCKET, address: UnsafeMutablePointer<WS_sockaddr>?, length: UnsafeMutablePointer<Int32>?,
                        condition: LPCONDITIONPROC?, callbackData: DWORD) throws(WSAError) -> SOCKET {
         let listener = try lookup(s)
@@ -18,16 +17,22 @@ extension TCPIPProvider {
         }
     }
 
-    private func accept(_ listener: IPSocket, address: UnsafeMutablePointer<WS_sockaddr>?, length: UnsafeMutablePointer<Int32>?,
+    private func accept(_ listener: KernelSocket, address: UnsafeMutablePointer<WS_sockaddr>?, length: UnsafeMutablePointer<Int32>?,
                         condition: LPCONDITIONPROC?, callbackData: DWORD) throws(WSAError) -> SOCKET {
         guard listener.kind == .stream else { throw .operationNotSupported }
         guard listener.current.contains(.listening) else { throw .invalidArgument }
         // addr and addrlen are optional, but a buffer too small is an error.
         let wantsAddress = address != nil && length != nil
-        if wantsAddress, length!.pointee < sockaddrInSize { throw .fault }
+        if wantsAddress, length!.pointee < family.minimumAddressLength { throw .fault }
 
         let connection = try nextConnection(listener)
-        if wantsAddress { connection.peer.store(to: address!) ; length!.pointee = sockaddrInSize }
+        if wantsAddress {
+            guard length!.pointee >= family.winsockLength(connection.peer) else {
+                requeue(connection, on: listener)
+                throw .fault
+            }
+            length!.pointee = family.store(connection.peer, to: address!, capacity: length!.pointee)
+        }
 
         var group: GROUP = 0
         if let condition {
@@ -36,7 +41,7 @@ extension TCPIPProvider {
             case CF_ACCEPT:
                 break
             case CF_REJECT:
-                IPSocket.abort(connection.fd)   // the peer sees its connection reset
+                KernelSocket.abort(connection.fd)   // the peer sees its connection reset
                 throw .connectionRefused
             case CF_DEFER:
                 requeue(connection, on: listener)
@@ -46,7 +51,7 @@ extension TCPIPProvider {
                 throw .invalidArgument
             }
             if group != 0 {
-                do throws(WSAError) { try groups.validate(group, peer: connection.peer.address) } catch {
+                do throws(WSAError) { try groups.validate(group, peer: family.host(connection.peer)) } catch {
                     requeue(connection, on: listener)
                     throw error
                 }
@@ -62,7 +67,7 @@ extension TCPIPProvider {
                 throw error.wsa
             }
         }
-        let accepted = IPSocket(fd: connection.fd, kind: .stream, overlapped: listener.overlapped,
+        let accepted = KernelSocket(fd: connection.fd, kind: .stream, family: family, overlapped: listener.overlapped,
                                 status: nonBlocking ? [.bound, .connected, .nonBlocking] : [.bound, .connected])
         let inherited = listener.state.withLock { $0 }
         accepted.state.withLock {
@@ -78,27 +83,22 @@ extension TCPIPProvider {
             requeue(connection, on: listener)
             throw .tooManyFiles
         }
-        if group != 0 { groups.join(accepted, group: group, peer: connection.peer.address) }
+        if group != 0 { groups.join(accepted, group: group, peer: family.host(connection.peer)) }
         inheritSelection(from: listener, to: accepted, handle: handle)
         return handle
     }
 
     /// The first connection: one WSPAccept put back, else the kernel's next.
     /// Blocks (in poll) for a blocking listener.
-    private func nextConnection(_ listener: IPSocket) throws(WSAError) -> PendingConnection {
+    private func nextConnection(_ listener: KernelSocket) throws(WSAError) -> PendingConnection {
         while true {
             if let first = listener.state.withLock({ $0.pending.isEmpty ? nil : $0.pending.removeFirst() }) {
                 return first
             }
-            var sa = sockaddr_in()
-            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            var fd: Int32 = -1
             do {
-                let fd = try withUnsafeMutablePointer(to: &sa) { (p) throws(Errno) -> Int32 in
-                    try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (q) throws(Errno) -> Int32 in
-                        try Sys.accept(listener.fd, q, &len)
-                    }
-                }
-                return PendingConnection(fd: fd, peer: IPv4Endpoint(linux: sa))
+                let peer = try SocketAddress.fromLinux { (sa, len) throws(Errno) in fd = try Sys.accept(listener.fd, sa, len) }
+                return PendingConnection(fd: fd, peer: peer)
             } catch where error.isWouldBlock {
                 if listener.isNonBlocking { throw .wouldBlock }
                 try waitReadable(listener)
@@ -111,34 +111,35 @@ extension TCPIPProvider {
     }
 
     /// Waits until the listener has a connection queued, or is closed (WSAEINTR).
-    private func waitReadable(_ socket: IPSocket) throws(WSAError) {
+    private func waitReadable(_ socket: KernelSocket) throws(WSAError) {
         _ = try socket.waitReady(Int16(POLLIN))
     }
 
-    private func requeue(_ connection: PendingConnection, on listener: IPSocket) {
+    private func requeue(_ connection: PendingConnection, on listener: KernelSocket) {
         let stillOpen = listener.state.withLock { state -> Bool in
             // Checked under the lock, so a concurrent close never misses it.
             guard !listener.current.contains(.closed) else { return false }
             state.pending.insert(connection, at: 0)
             return true
         }
-        if !stillOpen { IPSocket.abort(connection.fd) }
+        if !stillOpen { KernelSocket.abort(connection.fd) }
     }
 
     /// Calls the condition function with the caller's and our address.
-    private func askCondition(_ condition: LPCONDITIONPROC, _ connection: PendingConnection, listener: IPSocket,
+    private func askCondition(_ condition: LPCONDITIONPROC, _ connection: PendingConnection, listener: KernelSocket,
                               group: inout GROUP, callbackData: DWORD) -> Int32 {
-        var callerAddress = [UInt8](repeating: 0, count: Int(sockaddrInSize))
-        var calleeAddress = [UInt8](repeating: 0, count: Int(sockaddrInSize))
-        callerAddress.withUnsafeMutableBytes { connection.peer.store(to: $0.baseAddress!) }
-        let local = (try? IPSocket.localEndpoint(of: connection.fd)) ?? .any
-        calleeAddress.withUnsafeMutableBytes { local.store(to: $0.baseAddress!) }
+        let size = Int(family.maximumAddressLength)
+        var callerAddress = [UInt8](repeating: 0, count: size)
+        var calleeAddress = [UInt8](repeating: 0, count: size)
+        let callerLength = callerAddress.withUnsafeMutableBytes { family.store(connection.peer, to: $0.baseAddress!, capacity: Int32(size)) }
+        let local = (try? KernelSocket.localEndpoint(of: connection.fd)) ?? family.unspecifiedAddress
+        let calleeLength = calleeAddress.withUnsafeMutableBytes { family.store(local, to: $0.baseAddress!, capacity: Int32(size)) }
         return callerAddress.withUnsafeMutableBytes { caller in
             calleeAddress.withUnsafeMutableBytes { callee in
-                // TCP carries no connect data: caller data and the callee
-                // data buffer are empty (len 0 means "not supported").
-                var callerId = WSABUF(len: sockaddrInSize, buf: caller.baseAddress!.assumingMemoryBound(to: CChar.self))
-                var calleeId = WSABUF(len: sockaddrInSize, buf: callee.baseAddress!.assumingMemoryBound(to: CChar.self))
+                // Kernel streams carry no connect data: caller data and the
+                // callee data buffer are empty (len 0 means "not supported").
+                var callerId = WSABUF(len: callerLength, buf: caller.baseAddress!.assumingMemoryBound(to: CChar.self))
+                var calleeId = WSABUF(len: calleeLength, buf: callee.baseAddress!.assumingMemoryBound(to: CChar.self))
                 var callerData = WSABUF(len: 0, buf: nil)
                 var calleeData = WSABUF(len: 0, buf: nil)
                 return condition(&callerId, &callerData, &calleeId, &calleeData, &group, callbackData)

@@ -1,14 +1,13 @@
 // Socket groups (RULINGS §11): SG_UNCONSTRAINED_GROUP / SG_CONSTRAINED_GROUP
 // create a group with a new id; an existing id joins it.
 import Synchronization
-import ProviderKit
 import CWS2SPI
 
 final class GroupTable: Sendable {
     private struct Group {
         var constrained: Bool
         /// The one peer host of a constrained group (network byte order).
-        var host: UInt32?
+        var host: UInt64?
         var members: Int
     }
     private struct State {
@@ -20,7 +19,7 @@ final class GroupTable: Sendable {
 
     /// Checks that `group` may be used for a connection to `peer`:
     /// WSAEINVAL for an unknown id, or a constrained group's other host.
-    func validate(_ group: GROUP, peer: UInt32) throws(WSAError) {
+    func validate(_ group: GROUP, peer: UInt64) throws(WSAError) {
         if group == GROUP(SG_UNCONSTRAINED_GROUP) || group == GROUP(SG_CONSTRAINED_GROUP) { return }
         try state.withLock { (s) throws(WSAError) in
             guard let g = s.groups[group] else { throw .invalidArgument }
@@ -29,7 +28,7 @@ final class GroupTable: Sendable {
     }
 
     /// Creates or joins the group and records it on the socket.
-    func join(_ socket: IPSocket, group: GROUP, peer: UInt32) {
+    func join(_ socket: KernelSocket, group: GROUP, peer: UInt64) {
         let id: UInt32 = state.withLock { s in
             var id = group
             if group == GROUP(SG_UNCONSTRAINED_GROUP) || group == GROUP(SG_CONSTRAINED_GROUP) {
@@ -51,7 +50,7 @@ final class GroupTable: Sendable {
     }
 
     /// Takes the socket out of its group; an empty group is gone.
-    func leave(_ socket: IPSocket) {
+    func leave(_ socket: KernelSocket) {
         let id = socket.state.withLock { st -> UInt32 in
             let old = st.group
             st.group = 0

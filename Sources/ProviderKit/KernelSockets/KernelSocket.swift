@@ -1,17 +1,9 @@
-// Per-socket state of the TCP/IP provider.
+// Per-socket state of a kernel-socket provider.
 import Glibc
 import Synchronization
-import ProviderKit
 import CWS2SPI
 
-/// The socket's kind: TCP over SOCK_STREAM or UDP over SOCK_DGRAM.
-enum SocketKind: Sendable {
-    case stream, datagram
-    var winsockType: Int32 { self == .stream ? WS_SOCK_STREAM : WS_SOCK_DGRAM }
-    var winsockProtocol: Int32 { self == .stream ? WS_IPPROTO_TCP : WS_IPPROTO_UDP }
-}
-
-/// Status bits read on the data path without a lock (`IPSocket.status`).
+/// Status bits read on the data path without a lock (`KernelSocket.status`).
 struct SocketStatus: OptionSet, Sendable {
     let rawValue: UInt32
     static let nonBlocking = SocketStatus(rawValue: 1 << 0)
@@ -28,7 +20,7 @@ struct SocketStatus: OptionSet, Sendable {
     static let oobInline = SocketStatus(rawValue: 1 << 9)
     /// The provider holds an urgent byte (`ColdState.urgentByte`).
     static let urgentHeld = SocketStatus(rawValue: 1 << 10)
-    /// The socket is watched by the event engine (`IPSocket.watch` is set).
+    /// The socket is watched by the event engine (`KernelSocket.watch` is set).
     static let watched = SocketStatus(rawValue: 1 << 11)
     /// The engine saw the peer's FIN: FD_CLOSE follows once the data is read.
     static let peerClosed = SocketStatus(rawValue: 1 << 12)
@@ -42,6 +34,12 @@ struct SocketStatus: OptionSet, Sendable {
     /// A non-blocking connect finished (either way) and FD_CONNECT has not
     /// been looked at since (Events.conditions).
     static let connectUnreported = SocketStatus(rawValue: 1 << 16)
+    /// The family has no urgent data (KernelFamily.urgentData): the socket
+    /// behaves as with SO_OOBINLINE for select, events and receives.
+    static let noUrgentData = SocketStatus(rawValue: 1 << 17)
+
+    /// No urgent byte kept apart: SO_OOBINLINE on, or a family without urgent data.
+    @inline(__always) var urgentInLine: Bool { !isDisjoint(with: [.oobInline, .noUrgentData]) }
 }
 
 /// A connection taken from the kernel's accept queue that WSPAccept has not
@@ -49,10 +47,10 @@ struct SocketStatus: OptionSet, Sendable {
 /// front of the listener's queue.
 struct PendingConnection: Sendable {
     let fd: Int32
-    let peer: IPv4Endpoint
+    let peer: SocketAddress
 }
 
-/// State changed by cold calls (options, groups, accept queue), under `IPSocket.state`.
+/// State changed by cold calls (options, groups, accept queue), under `KernelSocket.state`.
 struct ColdState: Sendable {
     var debug = false
     /// SO_RCVBUF / SO_SNDBUF as the caller set them (Linux doubles the value it stores).
@@ -75,7 +73,7 @@ struct ColdState: Sendable {
     /// A stream's peer, kept from the connect (or accept) on: Linux forgets
     /// it once both sides shut down, Winsock reports it until the socket
     /// is closed (RULINGS §7a).
-    var peer: IPv4Endpoint?
+    var peer: SocketAddress?
 }
 typealias GROUPID = UInt32
 
@@ -83,9 +81,11 @@ typealias GROUPID = UInt32
 /// goes: WSPCloseSocket removes the handle at once, and a call another thread
 /// is still making on the socket keeps the descriptor (not a reused number)
 /// until it returns.
-final class IPSocket: @unchecked Sendable {
+final class KernelSocket: @unchecked Sendable {
     let fd: Int32
     let kind: SocketKind
+    /// The provider's family (addresses, per-family behaviour).
+    let family: KernelFamily
     /// Created with WSA_FLAG_OVERLAPPED.
     let overlapped: Bool
     let status: Atomic<UInt32>
@@ -104,11 +104,12 @@ final class IPSocket: @unchecked Sendable {
     /// (an unconnected stream, a listener in writefds): -1 until then.
     private let closeWaker = Atomic<Int32>(-1)
 
-    init(fd: Int32, kind: SocketKind, overlapped: Bool, status: SocketStatus) {
+    init(fd: Int32, kind: SocketKind, family: KernelFamily, overlapped: Bool, status: SocketStatus) {
         self.fd = fd
         self.kind = kind
+        self.family = family
         self.overlapped = overlapped
-        self.status = Atomic(status.rawValue)
+        self.status = Atomic(status.union(family.urgentData ? [] : .noUrgentData).rawValue)
         io = overlapped ? OverlappedIO() : nil
     }
 
@@ -120,7 +121,7 @@ final class IPSocket: @unchecked Sendable {
     func disown() { ownsDescriptor = false }
 
     deinit {
-        for p in state.withLock({ $0.pending }) { IPSocket.abort(p.fd) }
+        for p in state.withLock({ $0.pending }) { KernelSocket.abort(p.fd) }
         if ownsDescriptor { Sys.close(fd) }
         let waker = closeWaker.load(ordering: .relaxed)
         if waker >= 0 { Sys.close(waker) }
@@ -156,13 +157,13 @@ final class IPSocket: @unchecked Sendable {
         set(.closed)
         // Pending overlapped operations end now, with WSA_OPERATION_ABORTED.
         io?.abortAll()
-        if abortive { IPSocket.setAbortiveLinger(fd) }
+        if abortive { KernelSocket.setAbortiveLinger(fd) }
         // After `closed` is set: a select that made the waker after this
         // load sees `closed` before it polls.
         let waker = closeWaker.load(ordering: .sequentiallyConsistent)
         if waker >= 0 { Sys.signalEventFD(waker) }
         if blockers.load(ordering: .sequentiallyConsistent) > 0 {
-            if abortive { IPSocket.disconnect(fd) } else { try? Sys.shutdown(fd, Int32(SHUT_RDWR)) }
+            if abortive { KernelSocket.disconnect(fd) } else { try? Sys.shutdown(fd, Int32(SHUT_RDWR)) }
         }
     }
 
@@ -172,11 +173,15 @@ final class IPSocket: @unchecked Sendable {
         try? Sys.setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
     }
     /// connect(AF_UNSPEC): Linux resets an established TCP connection and
-    /// wakes every thread waiting on it.
+    /// wakes every thread waiting on it, and dissolves a datagram socket's
+    /// default peer. A stream that cannot be reset that way (AF_UNIX) is
+    /// shut down, which wakes its waiters too.
     static func disconnect(_ fd: Int32) {
         var sa = sockaddr()
         sa.sa_family = sa_family_t(AF_UNSPEC)
-        try? Sys.connect(fd, &sa, socklen_t(MemoryLayout<sockaddr>.size))
+        do { try Sys.connect(fd, &sa, socklen_t(MemoryLayout<sockaddr>.size)) } catch {
+            try? Sys.shutdown(fd, Int32(SHUT_RDWR))
+        }
     }
     /// Resets and closes a descriptor that has no socket object.
     static func abort(_ fd: Int32) {
@@ -256,47 +261,23 @@ final class IPSocket: @unchecked Sendable {
         }
     }
 
-    /// Whether the peer has closed its side (its FIN arrived): the TCP
-    /// state from TCP_INFO. Asked only after the socket's own receive
-    /// shutdown, when poll(2) cannot tell the two apart.
-    func peerSentFIN() -> Bool {
-        // struct tcp_info starts with u8 tcpi_state; TCP_INFO is 11.
-        var info = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        var len = socklen_t(MemoryLayout.size(ofValue: info))
-        guard (try? Sys.getsockopt(fd, Int32(IPPROTO_TCP), 11, &info, &len)) != nil else { return false }
-        switch UInt8(truncatingIfNeeded: info.0) {
-        case 6, 7, 8, 9, 11: return true   // TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, CLOSING
-        default: return false
-        }
-    }
-
     /// The local address from the kernel.
-    func localEndpoint() throws(WSAError) -> IPv4Endpoint {
-        try IPSocket.localEndpoint(of: fd)
+    func localEndpoint() throws(WSAError) -> SocketAddress {
+        try KernelSocket.localEndpoint(of: fd)
     }
 
     /// The local address of any descriptor (also one not yet a socket
     /// object: a connection WSPAccept is still deciding on).
-    static func localEndpoint(of fd: Int32) throws(WSAError) -> IPv4Endpoint {
-        var sa = sockaddr_in()
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    static func localEndpoint(of fd: Int32) throws(WSAError) -> SocketAddress {
         do {
-            try withUnsafeMutablePointer(to: &sa) { (p) throws(Errno) in
-                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (q) throws(Errno) in try Sys.getsockname(fd, q, &len) }
-            }
+            return try SocketAddress.fromLinux { (sa, len) throws(Errno) in try Sys.getsockname(fd, sa, len) }
         } catch { throw error.wsa }
-        return IPv4Endpoint(linux: sa)
     }
 
     /// The peer address from the kernel.
-    func peerEndpoint() throws(WSAError) -> IPv4Endpoint {
-        var sa = sockaddr_in()
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    func peerEndpoint() throws(WSAError) -> SocketAddress {
         do {
-            try withUnsafeMutablePointer(to: &sa) { (p) throws(Errno) in
-                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (q) throws(Errno) in try Sys.getpeername(fd, q, &len) }
-            }
+            return try SocketAddress.fromLinux { (sa, len) throws(Errno) in try Sys.getpeername(fd, sa, len) }
         } catch { throw error.wsa }
-        return IPv4Endpoint(linux: sa)
     }
 }

@@ -1,10 +1,9 @@
 // WSPConnect: blocking and non-blocking connects, datagram default peers,
 // groups and connect data (RULINGS §11).
 import Glibc
-import ProviderKit
 import CWS2SPI
 
-extension TCPIPProvider {
+extension KernelSocketProvider {
     public func connect(_ s: SOCKET, name: UnsafePointer<WS_sockaddr>?, length: Int32,
                         callerData: LPWSABUF?, calleeData: LPWSABUF?, group: GROUP,
                         socketFlowspec: LPQOS?, groupFlowspec: LPQOS?) throws(WSAError) {
@@ -14,7 +13,7 @@ extension TCPIPProvider {
         }
         guard let name else { throw .fault }
         // Flow specs are for DSTREAM sockets only: ignored here (RULINGS §11).
-        let endpoint = try IPv4Endpoint.parse(name, length: length, wrongFamily: .addressFamilyNotSupported)
+        let endpoint = try family.parse(name, length: length, wrongFamily: .addressFamilyNotSupported)
         let st = socket.current
         if st.contains(.listening) { throw .invalidArgument }
         if st.contains(.connecting) {
@@ -26,25 +25,25 @@ extension TCPIPProvider {
             // Linux fails the first connect(2) after a failed attempt with
             // ECONNABORTED; Winsock starts a new attempt (RULINGS §7a).
             // connect(AF_UNSPEC) puts the socket back to unconnected.
-            IPSocket.disconnect(socket.fd)
+            KernelSocket.disconnect(socket.fd)
         }
         socket.clear([.connectFailed, .connectUnreported])
         if st.contains(.watched) { rearmConnect(socket) }
-        // TCP carries no connect data.
+        // Kernel streams carry no connect data.
         if let callerData, callerData.pointee.len > 0 { throw .protocolNotSupported }
         if let calleeData { calleeData.pointee.len = 0 }
-        if endpoint.isAnyAddress || endpoint.port == 0 { throw .addressNotAvailable }
-        if group != 0 { try groups.validate(group, peer: endpoint.address) }
+        if let refused = family.destinationError(endpoint) { throw refused }
+        if group != 0 { try groups.validate(group, peer: family.host(endpoint)) }
 
         do throws(WSAError) {
             if socket.isNonBlocking {
                 do {
-                    try endpoint.withLinux { (sa, len) throws(Errno) in try Sys.connect(socket.fd, sa, len) }
+                    try endpoint.withLinux { (sa, len) throws(Errno) in try connectKernel(socket.fd, sa, len) }
                 } catch { throw error.wsa }   // EINPROGRESS becomes WSAEWOULDBLOCK
             } else {
                 // Blocking.swift: waits out a signal, runs a blocking hook.
                 try socket.blockingConnect { () throws(Errno) in
-                    try endpoint.withLinux { (sa, len) throws(Errno) in try Sys.connect(socket.fd, sa, len) }
+                    try endpoint.withLinux { (sa, len) throws(Errno) in try connectKernel(socket.fd, sa, len) }
                 }
             }
         } catch {
@@ -52,7 +51,7 @@ extension TCPIPProvider {
                 // In progress: completion shows in WSPSelect (writable, or except
                 // on failure) and as FD_CONNECT.
                 socket.set([.connecting, .bound])
-                if group != 0 { groups.join(socket, group: group, peer: endpoint.address) }
+                if group != 0 { groups.join(socket, group: group, peer: family.host(endpoint)) }
                 // A loopback connect may finish (and the engine look at the
                 // socket) before .connecting is set: have it look again.
                 if socket.current.contains(.watched) { socket.watch.load()?.kick() }
@@ -60,26 +59,42 @@ extension TCPIPProvider {
             throw error
         }
         socket.state.withLock { $0.peer = endpoint }
+        if socket.isNonBlocking {
+            // Done at once (AF_UNIX, a listener with room): as Winsock's
+            // non-blocking connect, WSAEWOULDBLOCK and then FD_CONNECT, so a
+            // program waiting for FD_CONNECT gets it.
+            socket.set([.connected, .bound, .connectUnreported])
+            if group != 0 { groups.join(socket, group: group, peer: family.host(endpoint)) }
+            if socket.current.contains(.watched) { socket.watch.load()?.kick() }
+            throw .wouldBlock
+        }
         socket.set([.connected, .bound])
-        if group != 0 { groups.join(socket, group: group, peer: endpoint.address) }
+        if group != 0 { groups.join(socket, group: group, peer: family.host(endpoint)) }
     }
 
     /// Connect on a datagram socket sets (or, with AF_UNSPEC, dissolves) the
     /// default peer; connect data and flow specs are ignored.
-    private func connectDatagram(_ socket: IPSocket, name: UnsafePointer<WS_sockaddr>?, length: Int32, group: GROUP) throws(WSAError) {
+    private func connectDatagram(_ socket: KernelSocket, name: UnsafePointer<WS_sockaddr>?, length: Int32, group: GROUP) throws(WSAError) {
         // Groups are for connection-oriented sockets only (RULINGS §11).
         if group != 0 { throw .invalidArgument }
         guard let name else { throw .fault }
         if length >= 2, Int32(UnsafeRawPointer(name).loadUnaligned(as: UInt16.self)) == WS_AF_UNSPEC {
-            IPSocket.disconnect(socket.fd)
+            KernelSocket.disconnect(socket.fd)
             socket.clear(.connected)
             return
         }
-        let endpoint = try IPv4Endpoint.parse(name, length: length, wrongFamily: .addressFamilyNotSupported)
-        if endpoint.isAnyAddress || endpoint.port == 0 { throw .addressNotAvailable }
+        let endpoint = try family.parse(name, length: length, wrongFamily: .addressFamilyNotSupported)
+        if let refused = family.destinationError(endpoint) { throw refused }
         do {
-            try endpoint.withLinux { (sa, len) throws(Errno) in try Sys.connect(socket.fd, sa, len) }
+            try endpoint.withLinux { (sa, len) throws(Errno) in try connectKernel(socket.fd, sa, len) }
         } catch { throw error.wsa }
         socket.set([.connected, .bound])
     }
+}
+
+/// connect(2), with a path nobody listens on (ENOENT, AF_UNIX) refused as
+/// a port nobody listens on is: WSAECONNREFUSED.
+@inline(__always)
+func connectKernel(_ fd: Int32, _ sa: UnsafePointer<sockaddr>, _ len: socklen_t) throws(Errno) {
+    do { try Sys.connect(fd, sa, len) } catch { throw error.rawValue == ENOENT ? Errno(ECONNREFUSED) : error }
 }

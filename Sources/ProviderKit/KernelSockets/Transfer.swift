@@ -2,10 +2,9 @@
 // per Winsock call, except a TCP receive with SO_OOBINLINE off, which polls
 // for urgent data first (receiveStream); no allocation, no lock.
 import Glibc
-import ProviderKit
 import CWS2SPI
 
-extension TCPIPProvider {
+extension KernelSocketProvider {
     public func receive(_ s: SOCKET, buffer: UnsafeMutableRawPointer?, length: DWORD, received: LPDWORD?, flags: LPINT?,
                         from: UnsafeMutableRawPointer?, fromLength: LPINT?,
                         overlapped: LPWSAOVERLAPPED?, completion: LPWSAOVERLAPPED_COMPLETION_ROUTINE?) throws(WSAError) {
@@ -24,7 +23,7 @@ extension TCPIPProvider {
                                      from: from, fromLength: fromLength)
 
         let outcome: Attempt
-        if socket.kind == .stream && !st.contains(.oobInline)
+        if socket.kind == .stream && !st.urgentInLine
             && (!st.contains(.urgentByEngine) || inFlags & WS_MSG_OOB != 0) {
             outcome = try receiveGuarded(socket, request)
         } else if socket.isNonBlocking {
@@ -57,7 +56,7 @@ extension TCPIPProvider {
     /// not; returns the kernel's flags. Re-enables FD_READ / FD_OOB (any call
     /// to the re-enabling routine re-enables, even one that fails).
     @inline(__always)
-    func checkReceive(_ socket: IPSocket, _ st: SocketStatus, buffer: UnsafeMutableRawPointer?, length: DWORD, flags inFlags: Int32,
+    func checkReceive(_ socket: KernelSocket, _ st: SocketStatus, buffer: UnsafeMutableRawPointer?, length: DWORD, flags inFlags: Int32,
                       from: UnsafeMutableRawPointer?, fromLength: LPINT?) throws(WSAError) -> Int32 {
         if buffer == nil && length > 0 { throw .fault }
         guard var kernelFlags = Translation.flags(inFlags, Translation.receiveFlags) else { throw .operationNotSupported }
@@ -67,6 +66,7 @@ extension TCPIPProvider {
         switch socket.kind {
         case .stream:
             if st.contains(.broken), let broken = socket.brokenError { throw broken }
+            if inFlags & WS_MSG_OOB != 0 && st.contains(.noUrgentData) { throw .operationNotSupported }
             if inFlags & WS_MSG_OOB != 0 && !st.contains(.connected) { throw .notConnected }
             if !st.contains(.connected) {
                 if st.contains(.connecting) && socket.resolveConnect() == nil && socket.current.contains(.connected) {
@@ -80,7 +80,7 @@ extension TCPIPProvider {
             // The size of the whole datagram comes back, to detect truncation.
             kernelFlags |= Int32(MSG_TRUNC)
             if from != nil {
-                guard let fromLength, fromLength.pointee >= sockaddrInSize else { throw .fault }
+                guard let fromLength, fromLength.pointee >= socket.family.minimumAddressLength else { throw .fault }
             }
         }
         return kernelFlags
@@ -93,7 +93,7 @@ extension TCPIPProvider {
     /// `dontWait` is MSG_DONTWAIT, or 0 for a recv(2) that may block.
     /// Never throws: every outcome is an `Attempt` (`.wouldBlock` for EAGAIN).
     @inline(__always)
-    func receiveOnce(_ socket: IPSocket, _ r: ReceiveRequest, dontWait: Int32) -> Attempt {
+    func receiveOnce(_ socket: KernelSocket, _ r: ReceiveRequest, dontWait: Int32) -> Attempt {
         if r.flags & WS_MSG_OOB != 0 && socket.kind == .stream { return receiveUrgent(socket, r) }
         if socket.kind == .datagram && socket.current.contains(.icmpError) {
             // An ICMP error a send met first: it belongs to a receive (RULINGS §7a).
@@ -105,17 +105,16 @@ extension TCPIPProvider {
             guard socket.kind == .datagram else {
                 return .finished(0, try Sys.recv(socket.fd, r.buffer, r.length, flags), r.flags)
             }
-            var peer = sockaddr_in()
-            var peerLength = socklen_t(MemoryLayout<sockaddr_in>.size)
             let n: Int
             if let from = r.from {
-                n = try withUnsafeMutablePointer(to: &peer) { (p) throws(Errno) -> Int in
-                    try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (q) throws(Errno) -> Int in
-                        try Sys.recvfrom(socket.fd, r.buffer, r.length, flags, q, &peerLength)
-                    }
+                var got = 0
+                let peer = try SocketAddress.fromLinux { (sa, len) throws(Errno) in
+                    got = try Sys.recvfrom(socket.fd, r.buffer, r.length, flags, sa, len)
                 }
-                IPv4Endpoint(linux: peer).store(to: from)
-                r.fromLength?.pointee = sockaddrInSize
+                n = got
+                let capacity = r.fromLength?.pointee ?? socket.family.maximumAddressLength
+                let length = socket.family.store(peer, to: from, capacity: capacity)
+                r.fromLength?.pointee = min(length, capacity)
             } else {
                 n = try Sys.recv(socket.fd, r.buffer, r.length, flags)
             }
@@ -135,9 +134,9 @@ extension TCPIPProvider {
     /// the kernel first if it just arrived). With none: `.wouldBlock`, or
     /// the end of the stream (0 bytes) or its error. A 0-byte buffer only
     /// peeks: the byte is not thrown away.
-    private func receiveUrgent(_ socket: IPSocket, _ r: ReceiveRequest) -> Attempt {
+    private func receiveUrgent(_ socket: KernelSocket, _ r: ReceiveRequest) -> Attempt {
         // In line there is no out-of-band byte to read (BSD: EINVAL).
-        if socket.current.contains(.oobInline) { return .finished(WSAError.invalidArgument.code, 0, r.flags) }
+        if socket.current.urgentInLine { return .finished(WSAError.invalidArgument.code, 0, r.flags) }
         if !socket.current.contains(.urgentHeld) { socket.holdUrgentByte() }
         let peek = r.kernelFlags & Int32(MSG_PEEK) != 0 || r.length == 0
         guard let byte = socket.takeUrgentByte(peek: peek) else {
@@ -162,7 +161,7 @@ extension TCPIPProvider {
     /// EPOLLPRI reports it, which costs their reads nothing but can lose
     /// the race with an immediate second read.)
     @inline(__always)
-    private func receiveGuarded(_ socket: IPSocket, _ r: ReceiveRequest) throws(WSAError) -> Attempt {
+    private func receiveGuarded(_ socket: KernelSocket, _ r: ReceiveRequest) throws(WSAError) -> Attempt {
         if r.flags & WS_MSG_OOB != 0 {
             let a = receiveUrgent(socket, r)
             if case .finished(0, 1, _) = a { return a }
@@ -205,7 +204,7 @@ extension TCPIPProvider {
     }
 
     @inline(__always)
-    private func send(_ socket: IPSocket, buffer: UnsafeRawPointer?, length: DWORD, sent: LPDWORD?, flags: Int32,
+    private func send(_ socket: KernelSocket, buffer: UnsafeRawPointer?, length: DWORD, sent: LPDWORD?, flags: Int32,
                       to: UnsafeRawPointer?, toLength: Int32?) throws(WSAError) {
         guard let sent else { throw .fault }
         let (kernelFlags, target) = try checkSend(socket, buffer: buffer, length: length, flags: flags, to: to, toLength: toLength)
@@ -216,7 +215,7 @@ extension TCPIPProvider {
         case .datagram:
             do {
                 sent.pointee = DWORD(try sendDatagram(socket, buffer, length, kernelFlags, target))
-            } catch where error == .connectionRefused {
+            } catch where error == .connectionRefused && socket.family.deferredDatagramErrors {
                 // Linux hands an ICMP port-unreachable to whichever call
                 // comes next; Winsock reports it to receives only (RULINGS
                 // §7a): keep it for the next receive and send again.
@@ -227,17 +226,17 @@ extension TCPIPProvider {
     }
 
     @inline(__always)
-    private func sendDatagram(_ socket: IPSocket, _ buffer: UnsafeRawPointer?, _ length: DWORD, _ kernelFlags: Int32,
-                              _ target: IPv4Endpoint?) throws(WSAError) -> Int {
+    private func sendDatagram(_ socket: KernelSocket, _ buffer: UnsafeRawPointer?, _ length: DWORD, _ kernelFlags: Int32,
+                              _ target: SocketAddress?) throws(WSAError) -> Int {
         let nonBlocking = socket.isNonBlocking
         let f = kernelFlags | (nonBlocking ? Int32(MSG_DONTWAIT) : 0)
         let n: Int
         if let target {
             n = try target.withLinux { (sa, len) throws(WSAError) -> Int in
                 nonBlocking
-                    ? try call { () throws(Errno) in try Sys.sendto(socket.fd, buffer, Int(length), f, sa, len) }
+                    ? try call { () throws(Errno) in try sendtoKernel(socket.fd, buffer, Int(length), f, sa, len) }
                     : try socket.blocking(until: Int16(POLLOUT)) { (dontWait) throws(Errno) in
-                        try Sys.sendto(socket.fd, buffer, Int(length), f | dontWait, sa, len)
+                        try sendtoKernel(socket.fd, buffer, Int(length), f | dontWait, sa, len)
                     }
             }
             socket.set(.bound)   // sendto binds an unbound socket
@@ -255,14 +254,15 @@ extension TCPIPProvider {
     /// the kernel's flags and, for a datagram socket, the destination
     /// (nil: the connected peer).
     @inline(__always)
-    func checkSend(_ socket: IPSocket, buffer: UnsafeRawPointer?, length: DWORD, flags: Int32,
-                   to: UnsafeRawPointer?, toLength: Int32?) throws(WSAError) -> (Int32, IPv4Endpoint?) {
+    func checkSend(_ socket: KernelSocket, buffer: UnsafeRawPointer?, length: DWORD, flags: Int32,
+                   to: UnsafeRawPointer?, toLength: Int32?) throws(WSAError) -> (Int32, SocketAddress?) {
         if buffer == nil && length > 0 { throw .fault }
         guard let kernelFlags = Translation.flags(flags, Translation.sendFlags) else { throw .operationNotSupported }
         let st = socket.current
         if st.contains(.sendShut) { throw .shutdown }
         switch socket.kind {
         case .stream:
+            if flags & WS_MSG_OOB != 0 && st.contains(.noUrgentData) { throw .operationNotSupported }
             if !st.contains(.connected) {
                 if !(st.contains(.connecting) && socket.resolveConnect() == nil && socket.current.contains(.connected)) {
                     throw .notConnected
@@ -273,8 +273,8 @@ extension TCPIPProvider {
         case .datagram:
             if flags & WS_MSG_OOB != 0 { throw .operationNotSupported }
             if let toLength, to != nil {
-                let endpoint = try IPv4Endpoint.parse(to, length: toLength, wrongFamily: .addressFamilyNotSupported)
-                if endpoint.isAnyAddress || endpoint.port == 0 { throw .addressNotAvailable }
+                let endpoint = try socket.family.parse(to, length: toLength, wrongFamily: .addressFamilyNotSupported)
+                if let refused = socket.family.destinationError(endpoint) { throw refused }
                 return (kernelFlags, endpoint)
             }
             // WSPSend needs a default peer; WSPSendTo without lpTo a destination.
@@ -286,7 +286,7 @@ extension TCPIPProvider {
     /// A stream send: a blocking socket sends everything (Winsock's blocking
     /// send returns when all bytes are queued), a non-blocking one what fits.
     @inline(__always)
-    private func sendStream(_ socket: IPSocket, _ buffer: UnsafeRawPointer?, _ length: Int, _ flags: Int32) throws(WSAError) -> Int {
+    private func sendStream(_ socket: KernelSocket, _ buffer: UnsafeRawPointer?, _ length: Int, _ flags: Int32) throws(WSAError) -> Int {
         if socket.isNonBlocking {
             return try call { () throws(Errno) in try Sys.send(socket.fd, buffer, length, flags | Int32(MSG_DONTWAIT)) }
         }
@@ -335,4 +335,14 @@ enum Attempt {
 @inline(__always)
 func call<T>(_ body: () throws(Errno) -> T) throws(WSAError) -> T {
     do { return try body() } catch { throw error.wsa }
+}
+
+/// sendto(2), with a name nobody holds (ENOENT, AF_UNIX) refused as
+/// connect refuses it (connectKernel): WSAECONNREFUSED.
+@inline(__always)
+func sendtoKernel(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ length: Int, _ flags: Int32,
+                  _ sa: UnsafePointer<sockaddr>, _ len: socklen_t) throws(Errno) -> Int {
+    do { return try Sys.sendto(fd, buffer, length, flags, sa, len) } catch {
+        throw error.rawValue == ENOENT ? Errno(ECONNREFUSED) : error
+    }
 }

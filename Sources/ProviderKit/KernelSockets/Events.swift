@@ -3,7 +3,6 @@
 // what holds on a TCP/IP socket, and the re-enabling calls of the draft.
 import Glibc
 import Synchronization
-import ProviderKit
 import CWS2SPI
 
 /// A socket's link to the engine: its registration and reactor token.
@@ -12,21 +11,21 @@ final class SocketWatch: ReactorClient, @unchecked Sendable {
     /// The socket, from a successful registration with the reactor until
     /// the socket is closed or the registration failed (`detach`), which
     /// breaks the cycle socket -> watch -> socket. Not weak: a weak
-    /// reference would give every IPSocket a side table and put its
+    /// reference would give every KernelSocket a side table and put its
     /// retains on the slow path.
-    private let socket = Mutex<IPSocket?>(nil)
-    unowned let provider: TCPIPProvider
+    private let socket = Mutex<KernelSocket?>(nil)
+    unowned let provider: KernelSocketProvider
     /// The reactor's token; 0 while not registered.
     let token = Atomic<UInt64>(0)
     /// Serialises registering with the reactor.
     let registering = Mutex(())
 
-    init(handle: SOCKET, provider: TCPIPProvider) {
+    init(handle: SOCKET, provider: KernelSocketProvider) {
         self.provider = provider
         registration = EventRegistration(handle: handle)
     }
 
-    func attach(_ s: IPSocket) { socket.withLock { $0 = s } }
+    func attach(_ s: KernelSocket) { socket.withLock { $0 = s } }
 
     /// Called when the socket is closed or its registration failed: no more deliveries.
     func detach() { _ = socket.withLock { $0 = nil } }
@@ -52,7 +51,7 @@ final class SocketWatch: ReactorClient, @unchecked Sendable {
     func kick() { Reactor.shared.kick(token.load(ordering: .relaxed)) }
 }
 
-extension TCPIPProvider {
+extension KernelSocketProvider {
     public func eventSelect(_ s: SOCKET, event: WSAEVENT?, events: Int32) throws(WSAError) {
         let socket = try lookup(s)
         guard events & ~NetworkEvents.all.rawValue == 0 else { throw .invalidArgument }
@@ -93,7 +92,7 @@ extension TCPIPProvider {
     /// non-blocking. What already holds is reported before this returns
     /// (RULINGS §7). A failed registration with the engine leaves the
     /// socket as it was.
-    func select(_ socket: IPSocket, handle: SOCKET, _ target: NotificationTarget?, _ events: NetworkEvents) throws(WSAError) {
+    func select(_ socket: KernelSocket, handle: SOCKET, _ target: NotificationTarget?, _ events: NetworkEvents) throws(WSAError) {
         // The descriptor first (a listener's and an overlapped socket's
         // already is non-blocking); undone if the registration fails.
         let makeNonBlocking = !events.isEmpty && !socket.current.contains(.nonBlocking)
@@ -127,7 +126,7 @@ extension TCPIPProvider {
 
     /// The socket's watch, registered with the reactor on first use (and
     /// again after a registration that failed).
-    func watch(_ socket: IPSocket, handle: SOCKET, create: Bool) throws(WSAError) -> SocketWatch? {
+    func watch(_ socket: KernelSocket, handle: SOCKET, create: Bool) throws(WSAError) -> SocketWatch? {
         if let w = socket.watch.load(), w.token.load(ordering: .acquiring) != 0 { return w }
         guard create else { return socket.watch.load() }
         let w = socket.watch.storeIfNil(SocketWatch(handle: handle, provider: self))
@@ -150,7 +149,7 @@ extension TCPIPProvider {
     }
 
     /// Closing a socket removes it from the engine at once.
-    func unwatch(_ socket: IPSocket) {
+    func unwatch(_ socket: KernelSocket) {
         guard let w = socket.watch.load() else { return }
         if socket.current.contains(.watched) {
             w.registration.select(nil, events: [])
@@ -160,7 +159,7 @@ extension TCPIPProvider {
     }
 
     /// Accepted sockets inherit the listener's event and window selections.
-    func inheritSelection(from listener: IPSocket, to accepted: IPSocket, handle: SOCKET) {
+    func inheritSelection(from listener: KernelSocket, to accepted: KernelSocket, handle: SOCKET) {
         guard listener.current.contains(.watched), let lw = listener.watch.load() else { return }
         let (target, events) = lw.registration.selection
         guard let target, target.inheritable, !events.isEmpty else { return }
@@ -172,7 +171,7 @@ extension TCPIPProvider {
     /// WSPRecv / WSPRecvFrom re-enable FD_READ and FD_OOB: before the call,
     /// so that data arriving during it is reported.
     @inline(__always)
-    func rearmBeforeReceive(_ socket: IPSocket) {
+    func rearmBeforeReceive(_ socket: KernelSocket) {
         guard socket.current.contains(.watched), let w = socket.watch.load() else { return }
         w.registration.rearm([.read, .oob])
     }
@@ -183,7 +182,7 @@ extension TCPIPProvider {
     /// unreported FD_READ is withdrawn when nothing is left (RULINGS §7);
     /// that costs a poll(2) only while one is recorded.
     @inline(__always)
-    func afterReceive(_ socket: IPSocket, filled: Bool) {
+    func afterReceive(_ socket: KernelSocket, filled: Bool) {
         let st = socket.current
         guard st.contains(.watched), let w = socket.watch.load() else { return }
         if filled || st.contains(.peerClosed) || st.contains(.urgentHeld) { w.kick(); return }
@@ -194,7 +193,7 @@ extension TCPIPProvider {
     }
 
     /// A send that failed with WSAEWOULDBLOCK re-enables FD_WRITE.
-    func rearmAfterWouldBlock(_ socket: IPSocket) {
+    func rearmAfterWouldBlock(_ socket: KernelSocket) {
         guard socket.current.contains(.watched), let w = socket.watch.load() else { return }
         w.registration.rearm(.write)
         w.kick()   // space may have freed before the rearm
@@ -203,7 +202,7 @@ extension TCPIPProvider {
     /// WSPAccept re-enables FD_ACCEPT, unless it deferred (WSATRY_AGAIN);
     /// one that took the last pending connection withdraws an unreported
     /// FD_ACCEPT (RULINGS §7).
-    func rearmAfterAccept(_ socket: IPSocket, deferred: Bool) {
+    func rearmAfterAccept(_ socket: KernelSocket, deferred: Bool) {
         guard socket.current.contains(.watched), let w = socket.watch.load() else { return }
         if !deferred { w.registration.rearm(.accept) }
         if w.registration.isRecorded(.accept) && socket.state.withLock({ $0.pending.isEmpty }) {
@@ -214,7 +213,7 @@ extension TCPIPProvider {
     }
 
     /// A new connect attempt may report FD_CONNECT again.
-    func rearmConnect(_ socket: IPSocket) {
+    func rearmConnect(_ socket: KernelSocket) {
         socket.clear(.connectUnreported)
         guard socket.current.contains(.watched), let w = socket.watch.load() else { return }
         w.registration.rearm([.connect, .write])
@@ -227,7 +226,7 @@ extension TCPIPProvider {
     /// poll bits have the same values), or a poll(2) for a kick (0).
     /// nil when poll(2) failed: nothing is known, and the caller has the
     /// engine look again (a kick) rather than report that nothing holds.
-    func conditions(of socket: IPSocket, epollEvents: UInt32) -> Conditions? {
+    func conditions(of socket: KernelSocket, epollEvents: UInt32) -> Conditions? {
         var c = Conditions()
         let r: Int32
         if epollEvents != 0 {
@@ -257,7 +256,7 @@ extension TCPIPProvider {
         switch socket.kind {
         case .stream:
             guard st.contains(.connected) else { return c }
-            let inline = st.contains(.oobInline)
+            let inline = st.urgentInLine
             if r & Int32(POLLERR) != 0 {
                 c.holding.insert(.close)
                 c.closeError = WSAError.connectionReset.code
@@ -265,7 +264,7 @@ extension TCPIPProvider {
                 // After the socket's own SD_RECEIVE Linux reports the same
                 // hang-up as for the peer's FIN: FD_CLOSE only once the peer
                 // closed (RULINGS §7), and no FD_READ (receives now fail).
-                if !st.contains(.receiveShut) || socket.peerSentFIN() {
+                if !st.contains(.receiveShut) || socket.family.peerClosed(socket.fd, r) {
                     socket.set(.peerClosed)
                     var queued: Int32 = 0
                     try? Sys.ioctl(socket.fd, UInt(FIONREAD), &queued)

@@ -1,26 +1,31 @@
 // WSPSocket, WSPBind, WSPListen, WSPCloseSocket, WSPShutdown,
 // WSPGetSockName, WSPGetPeerName, WSPIoctlSocket.
 import Glibc
-import ProviderKit
 import CWS2SPI
 
-extension TCPIPProvider {
+extension KernelSocketProvider {
     public func socket(family: Int32, type: Int32, protocol proto: Int32, providerID: DWORD, flags: Int32) throws(WSAError) -> SOCKET {
         try requireStarted()
         // AF_UNSPEC is allowed only with an explicit protocol (WSPSocket remarks).
         if family == WS_AF_UNSPEC && proto == 0 { throw .invalidArgument }
-        guard family == WS_AF_INET || family == WS_AF_UNSPEC else { throw .addressFamilyNotSupported }
-        let kind: SocketKind
+        guard family == self.family.winsockFamily || family == WS_AF_UNSPEC else { throw .addressFamilyNotSupported }
+        let stream = self.family.stream, datagram = self.family.datagram
+        let chosen: KernelProtocol
         switch type {
-        case WS_SOCK_STREAM: kind = .stream
-        case WS_SOCK_DGRAM: kind = .datagram
-        case 0 where proto == WS_IPPROTO_TCP: kind = .stream
-        case 0 where proto == WS_IPPROTO_UDP: kind = .datagram
+        case WS_SOCK_STREAM:
+            guard let stream else { throw .socketTypeNotSupported }
+            chosen = stream
+        case WS_SOCK_DGRAM:
+            guard let datagram else { throw .socketTypeNotSupported }
+            chosen = datagram
+        case 0 where proto != 0 && proto == stream?.entry.protocol: chosen = stream!
+        case 0 where proto != 0 && proto == datagram?.entry.protocol: chosen = datagram!
         default: throw .socketTypeNotSupported
         }
+        let kind: SocketKind = chosen.entry.socketType == WS_SOCK_STREAM ? .stream : .datagram
         switch proto {
-        case 0, kind.winsockProtocol: break
-        case WS_IPPROTO_TCP, WS_IPPROTO_UDP: throw .protocolType
+        case 0, chosen.entry.protocol: break
+        case stream?.entry.protocol, datagram?.entry.protocol: throw .protocolType
         default: throw .protocolNotSupported
         }
         guard flags & ~WSA_FLAG_OVERLAPPED == 0 else { throw .invalidArgument }
@@ -28,21 +33,19 @@ extension TCPIPProvider {
 
         let fd: Int32
         do {
-            fd = try Sys.socket(Translation.family.linux(WS_AF_INET)!,
-                                Translation.socketType.linux(kind.winsockType)!,
-                                Translation.ipProtocol.linux(kind.winsockProtocol)!)
+            fd = try Sys.socket(self.family.linuxFamily, chosen.linuxType, chosen.linuxProtocol)
         } catch { throw error.wsa }
         if overlapped {
             do { try Sys.setNonBlocking(fd, true) } catch { Sys.close(fd); throw error.wsa }
         }
-        let socket = IPSocket(fd: fd, kind: kind, overlapped: overlapped, status: [])
+        let socket = KernelSocket(fd: fd, kind: kind, family: self.family, overlapped: overlapped, status: [])
         return try register(socket)   // on failure the socket's deinit closes fd
     }
 
     public func bind(_ s: SOCKET, name: UnsafePointer<WS_sockaddr>?, length: Int32) throws(WSAError) {
         let socket = try lookup(s)
         // A wrong family is WSAEFAULT here (WSPBind remarks).
-        let endpoint = try IPv4Endpoint.parse(name, length: length, wrongFamily: .fault)
+        let endpoint = try family.parse(name, length: length, wrongFamily: .fault)
         if socket.current.contains(.bound) { throw .invalidArgument }
         do {
             try endpoint.withLinux { (sa, len) throws(Errno) in try Sys.bind(socket.fd, sa, len) }
@@ -102,23 +105,23 @@ extension TCPIPProvider {
 
     public func getSockName(_ s: SOCKET, name: UnsafeMutablePointer<WS_sockaddr>?, length: UnsafeMutablePointer<Int32>?) throws(WSAError) {
         let socket = try lookup(s)
-        guard name != nil, let length, length.pointee >= sockaddrInSize else { throw .fault }
+        guard name != nil, let length, length.pointee >= family.minimumAddressLength else { throw .fault }
         guard socket.current.contains(.bound) else { throw .invalidArgument }
-        try socket.localEndpoint().store(to: name, length: length)
+        try family.store(socket.localEndpoint(), to: name, length: length)
     }
 
     public func getPeerName(_ s: SOCKET, name: UnsafeMutablePointer<WS_sockaddr>?, length: UnsafeMutablePointer<Int32>?) throws(WSAError) {
         let socket = try lookup(s)
-        guard name != nil, let length, length.pointee >= sockaddrInSize else { throw .fault }
+        guard name != nil, let length, length.pointee >= family.minimumAddressLength else { throw .fault }
         socket.resolveConnect()
         guard socket.current.contains(.connected) else { throw .notConnected }
         if socket.kind == .stream {
-            if let peer = socket.state.withLock({ $0.peer }) { return try peer.store(to: name, length: length) }
+            if let peer = socket.state.withLock({ $0.peer }) { return try family.store(peer, to: name, length: length) }
             let peer = try socket.peerEndpoint()
             socket.state.withLock { $0.peer = peer }
-            return try peer.store(to: name, length: length)
+            return try family.store(peer, to: name, length: length)
         }
-        try socket.peerEndpoint().store(to: name, length: length)
+        try family.store(socket.peerEndpoint(), to: name, length: length)
     }
 
     public func ioctlSocket(_ s: SOCKET, command: Int32, argument: UnsafeMutablePointer<WS_u_long>?) throws(WSAError) {
@@ -143,6 +146,8 @@ extension TCPIPProvider {
             argument.pointee = WS_u_long(max(n, 0))
         case WS_SIOCATMARK:
             guard socket.kind == .stream else { throw .invalidArgument }
+            // A family without urgent data is always at the mark.
+            if !family.urgentData { argument.pointee = 1; return }
             argument.pointee = try atMark(socket) ? 1 : 0
         default:
             throw .invalidArgument   // FIOASYNC and everything else (RULINGS §10)
@@ -150,7 +155,7 @@ extension TCPIPProvider {
     }
 
     /// SIOCATMARK: TRUE unless out-of-band data is waiting to be read.
-    private func atMark(_ socket: IPSocket) throws(WSAError) -> Bool {
+    private func atMark(_ socket: KernelSocket) throws(WSAError) -> Bool {
         var inline: Int32 = 0
         var len = socklen_t(4)
         try? Sys.getsockopt(socket.fd, SOL_SOCKET, SO_OOBINLINE, &inline, &len)

@@ -5,10 +5,9 @@
 // side: try without blocking, poll in slices, count blockers so close wakes
 // them.
 import Glibc
-import ProviderKit
 import CWS2SPI
 
-extension IPSocket {
+extension KernelSocket {
     /// Runs a kernel call that may block (recv, send and their relatives),
     /// counted in `blockers` so that close can wake it; a call ended by close
     /// fails with WSAEINTR. `body(flags)` gets 0 and blocks in the kernel;
@@ -123,7 +122,7 @@ extension IPSocket {
         do {
             _ = try waitReady(Int16(POLLOUT))
         } catch {
-            if error == .interrupted { IPSocket.disconnect(fd) }
+            if error == .interrupted { KernelSocket.disconnect(fd) }
             throw error
         }
         var err: Int32 = 0

@@ -7,15 +7,14 @@
 // once. A blocking select is woken by the close of any socket it names: a
 // socket the kernel has nothing to report for (an unconnected stream, a
 // listener in writefds, anything in exceptfds that has no urgent data) is
-// polled through its close waker instead (IPSocket.closeWakerFD).
+// polled through its close waker instead (KernelSocket.closeWakerFD).
 import Glibc
-import ProviderKit
 import CWS2SPI
 
 /// POLLRDHUP (glibc declares it only under _GNU_SOURCE): the peer shut down its side.
 private let POLLRDHUP: Int32 = 0x2000
 
-extension TCPIPProvider {
+extension KernelSocketProvider {
     private enum SetKind: Int { case read = 0, write = 1, except = 2 }
 
     /// Per-socket flags of one select call (one byte per poll entry).
@@ -53,7 +52,7 @@ extension TCPIPProvider {
         while tableSize < 2 * total { tableSize <<= 1 }
 
         return try withUnsafeTemporaryAllocation(of: pollfd.self, capacity: max(total, 1)) { (fds) throws(WSAError) -> Int32 in
-        try withUnsafeTemporaryAllocation(of: Unmanaged<IPSocket>.self, capacity: max(total, 1)) { (socks) throws(WSAError) -> Int32 in
+        try withUnsafeTemporaryAllocation(of: Unmanaged<KernelSocket>.self, capacity: max(total, 1)) { (socks) throws(WSAError) -> Int32 in
         try withUnsafeTemporaryAllocation(of: SOCKET.self, capacity: max(total, 1)) { (handles) throws(WSAError) -> Int32 in
         try withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(total, 1)) { (entryOf) throws(WSAError) -> Int32 in
         try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(total, 1)) { (flags) throws(WSAError) -> Int32 in
@@ -181,7 +180,7 @@ extension TCPIPProvider {
     /// poll(2) until something is ready or the timeout passes; sockets closed
     /// meanwhile end the call with WSAEINTR. `sliced`: a socket without a
     /// close waker is listed, so the wait looks at `closed` every 100 ms.
-    private func wait(_ fds: UnsafeMutablePointer<pollfd>, _ socks: UnsafeMutablePointer<Unmanaged<IPSocket>>, _ n: Int,
+    private func wait(_ fds: UnsafeMutablePointer<pollfd>, _ socks: UnsafeMutablePointer<Unmanaged<KernelSocket>>, _ n: Int,
                       timeoutMs: Int64, sliced: Bool) throws(WSAError) {
         @inline(__always) func anyClosed() -> Bool {
             for i in 0..<n where socks[i]._withUnsafeGuaranteedRef({ $0.current.contains(.closed) }) { return true }
@@ -224,9 +223,9 @@ extension TCPIPProvider {
 
     /// What to poll for, and whether the socket is ready without polling.
     @inline(__always)
-    private func interest(_ socket: IPSocket, _ kind: SetKind) -> (Int16, Bool) {
+    private func interest(_ socket: KernelSocket, _ kind: SetKind) -> (Int16, Bool) {
         let st = socket.current
-        let inline = st.contains(.oobInline)
+        let inline = st.urgentInLine
         switch kind {
         case .read:
             if st.contains(.listening) {
@@ -247,7 +246,7 @@ extension TCPIPProvider {
     }
 
     @inline(__always)
-    private func isReady(_ socket: IPSocket, _ kind: SetKind, _ revents: Int16) -> Bool {
+    private func isReady(_ socket: KernelSocket, _ kind: SetKind, _ revents: Int16) -> Bool {
         let r = Int32(revents)
         if socket.current.contains(.connecting) && r != 0 { _ = socket.finishConnect() }
         let st = socket.current
@@ -255,16 +254,16 @@ extension TCPIPProvider {
         case .read:
             if st.contains(.listening) { return r & Int32(POLLIN) != 0 || socket.state.withLock { !$0.pending.isEmpty } }
             if !st.contains(.connected) && socket.kind == .stream { return false }
-            let mask = Int32(POLLIN | POLLRDHUP | POLLHUP | POLLERR) | (st.contains(.oobInline) ? Int32(POLLPRI) : 0)
+            let mask = Int32(POLLIN | POLLRDHUP | POLLHUP | POLLERR) | (st.urgentInLine ? Int32(POLLPRI) : 0)
             return r & mask != 0
         case .write:
             if st.contains(.connectFailed) || st.contains(.listening) { return false }
             if !st.contains(.connected) && socket.kind == .stream { return false }
             return r & Int32(POLLOUT | POLLERR | POLLHUP) != 0
         case .except:
-            if st.contains(.connectFailed) || (st.contains(.urgentHeld) && !st.contains(.oobInline)) { return true }
+            if st.contains(.connectFailed) || (st.contains(.urgentHeld) && !st.urgentInLine) { return true }
             // Urgent data (not in line), or the connection broken (draft: WSPSelect).
-            return (!st.contains(.oobInline) && r & Int32(POLLPRI) != 0) || (socket.kind == .stream && r & Int32(POLLERR) != 0)
+            return (!st.urgentInLine && r & Int32(POLLPRI) != 0) || (socket.kind == .stream && r & Int32(POLLERR) != 0)
         }
     }
 

@@ -23,7 +23,6 @@
 // met once the operation is queued is its completion status.
 import Glibc
 import Synchronization
-import ProviderKit
 import CWS2SPI
 
 /// One posted operation. The caller's buffers stay valid until it completes
@@ -40,7 +39,7 @@ struct PendingOperation: @unchecked Sendable {
     let from: UnsafeMutableRawPointer?
     let fromLength: LPINT?
     /// Send-to: the destination (nil: the connected peer).
-    let to: IPv4Endpoint?
+    let to: SocketAddress?
     var completion: OverlappedCompletion?
 
     /// The receive this operation asks for (Transfer.receiveOnce).
@@ -82,8 +81,8 @@ final class OverlappedIO: @unchecked Sendable {
     }
 }
 
-extension TCPIPProvider {
-    func postReceive(_ socket: IPSocket, handle: SOCKET, buffer: UnsafeMutableRawPointer?, length: DWORD, received: LPDWORD?,
+extension KernelSocketProvider {
+    func postReceive(_ socket: KernelSocket, handle: SOCKET, buffer: UnsafeMutableRawPointer?, length: DWORD, received: LPDWORD?,
                      flags: LPINT?, from: UnsafeMutableRawPointer?, fromLength: LPINT?,
                      overlapped: LPWSAOVERLAPPED, completion routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE?) throws(WSAError) {
         guard let flags else { throw .fault }
@@ -93,7 +92,7 @@ extension TCPIPProvider {
         // (checkReceive refused MSG_OOB on a datagram socket.) With
         // SO_OOBINLINE there is no out-of-band byte, as for a plain call.
         let urgent = inFlags & WS_MSG_OOB != 0
-        if urgent && socket.current.contains(.oobInline) { throw .invalidArgument }
+        if urgent && socket.current.urgentInLine { throw .invalidArgument }
         try registerForOverlapped(socket, handle: handle)
         let io = socket.io!
         let op = PendingOperation(buffer: buffer, length: Int(length), kernelFlags: kernelFlags, flags: inFlags,
@@ -131,7 +130,7 @@ extension TCPIPProvider {
         flags.pointee = f
     }
 
-    func postSend(_ socket: IPSocket, handle: SOCKET, buffer: UnsafeRawPointer?, length: DWORD, sent: LPDWORD?, flags: Int32,
+    func postSend(_ socket: KernelSocket, handle: SOCKET, buffer: UnsafeRawPointer?, length: DWORD, sent: LPDWORD?, flags: Int32,
                   to: UnsafeRawPointer?, toLength: Int32?,
                   overlapped: LPWSAOVERLAPPED, completion routine: LPWSAOVERLAPPED_COMPLETION_ROUTINE?) throws(WSAError) {
         let (kernelFlags, target) = try checkSend(socket, buffer: buffer, length: length, flags: flags, to: to, toLength: toLength)
@@ -176,7 +175,7 @@ extension TCPIPProvider {
     /// An overlapped socket is watched by the engine from its first
     /// overlapped call on, so that queued operations hear of readiness.
     @inline(__always)
-    private func registerForOverlapped(_ socket: IPSocket, handle: SOCKET) throws(WSAError) {
+    private func registerForOverlapped(_ socket: KernelSocket, handle: SOCKET) throws(WSAError) {
         if !socket.current.contains(.watched) { _ = try watch(socket, handle: handle, create: true) }
     }
 
@@ -187,7 +186,7 @@ extension TCPIPProvider {
     /// Returns whether a receive took data (the engine's readiness mask is
     /// then stale for the socket's selection: no FD_READ for data taken).
     @discardableResult
-    func serviceOverlapped(_ socket: IPSocket, _ io: OverlappedIO, events: UInt32) -> Bool {
+    func serviceOverlapped(_ socket: KernelSocket, _ io: OverlappedIO, events: UInt32) -> Bool {
         let readable = UInt32(WS2SPI_EPOLLIN | WS2SPI_EPOLLPRI | WS2SPI_EPOLLRDHUP | WS2SPI_EPOLLHUP | WS2SPI_EPOLLERR)
         let writable = UInt32(WS2SPI_EPOLLOUT | WS2SPI_EPOLLHUP | WS2SPI_EPOLLERR)
         let urgentWaits = events & UInt32(WS2SPI_EPOLLPRI) != 0
@@ -242,21 +241,21 @@ extension TCPIPProvider {
     /// before a stream read, an urgent byte that waits is moved aside, as
     /// a plain receive does (Transfer.receiveStream): one poll(2).
     @inline(__always)
-    private func guardUrgentByte(_ socket: IPSocket) {
-        guard socket.kind == .stream && !socket.current.contains(.oobInline) else { return }
+    private func guardUrgentByte(_ socket: KernelSocket) {
+        guard socket.kind == .stream && !socket.current.urgentInLine else { return }
         var p = pollfd(fd: socket.fd, events: Int16(POLLPRI), revents: 0)
         if (try? Sys.poll(&p, 1, 0)) == 1 && Int32(p.revents) & Int32(POLLPRI) != 0 { socket.holdUrgentByte() }
     }
 
     /// On an edge epoll reported the byte (`known`); on a kick, ask poll(2).
     @inline(__always)
-    private func holdUrgentByteNow(_ socket: IPSocket, known: Bool) {
-        guard socket.kind == .stream && !socket.current.contains(.oobInline) else { return }
+    private func holdUrgentByteNow(_ socket: KernelSocket, known: Bool) {
+        guard socket.kind == .stream && !socket.current.urgentInLine else { return }
         if known { socket.holdUrgentByte() } else { guardUrgentByte(socket) }
     }
 
     /// Completes the MSG_OOB receives that can complete now, in order.
-    private func finishUrgent(_ socket: IPSocket, _ q: inout OverlappedIO.Queues) {
+    private func finishUrgent(_ socket: KernelSocket, _ q: inout OverlappedIO.Queues) {
         while let op = q.urgent.first {
             let attempt = socket.brokenError.map { .finished($0.code, 0, op.flags) } ?? receiveOnce(socket, op.receive, dontWait: Int32(MSG_DONTWAIT))
             guard case .finished(let error, let n, let f) = attempt else { break }
@@ -268,7 +267,7 @@ extension TCPIPProvider {
 
     /// One non-blocking send of what remains of the operation.
     @inline(__always)
-    private func attemptSend(_ socket: IPSocket, _ op: PendingOperation) -> Attempt {
+    private func attemptSend(_ socket: KernelSocket, _ op: PendingOperation) -> Attempt {
         var flags = op.kernelFlags | Int32(MSG_DONTWAIT)
         var rest = op.length - op.done
         if socket.kind == .stream && flags & Int32(MSG_OOB) != 0 && rest > 1 {
@@ -283,7 +282,7 @@ extension TCPIPProvider {
         do throws(Errno) {
             let n: Int
             if let target = op.to {
-                n = try target.withLinux { (sa, len) throws(Errno) -> Int in try Sys.sendto(socket.fd, start, rest, flags, sa, len) }
+                n = try target.withLinux { (sa, len) throws(Errno) -> Int in try sendtoKernel(socket.fd, start, rest, flags, sa, len) }
             } else {
                 n = try Sys.send(socket.fd, start, rest, flags)
             }
@@ -292,7 +291,8 @@ extension TCPIPProvider {
             return .finished(0, done, op.flags)
         } catch {
             if error.isWouldBlock { return .wouldBlock }
-            if socket.kind == .datagram && error.wsa == .connectionRefused && !socket.current.contains(.icmpError) {
+            if socket.kind == .datagram && error.wsa == .connectionRefused && !socket.current.contains(.icmpError)
+                && socket.family.deferredDatagramErrors {
                 // For the next receive, as a plain send does (RULINGS §7a).
                 socket.set(.icmpError)
                 return attemptSend(socket, op)

@@ -2,7 +2,7 @@
 import CWS2SPI
 import WS2Catalog
 
-extension TCPIPProvider {
+extension KernelSocketProvider {
     /// The catalog entry that raises WSPListen's backlog limit.
     static let listenBacklogLimitKey = "ListenBacklogLimit"
 

@@ -1,7 +1,6 @@
 // WSPGetSockOpt / WSPSetSockOpt: the option table of draft §2.8.4.
 // One row per (level, option); adding an option is one row.
 import Glibc
-import ProviderKit
 import CWS2SPI
 import WS2Catalog
 
@@ -30,10 +29,31 @@ struct OptionSpec: Sendable {
     var gettableOnAnyKind = false
 }
 
-enum Options {
+/// The provider's option table: SOL_SOCKET's rows (`common`) and its
+/// family's (KernelFamily.options). Levels the provider does not know are
+/// WSAEINVAL; options it does not have at a known level WSAENOPROTOOPT.
+struct Options: Sendable {
     static let BOOL = MemoryLayout<Int32>.size
 
-    static let table: [OptionSpec] = [
+    let table: [OptionSpec]
+    let levels: [Int32]
+    /// The opaque PVD_CONFIG object: the provider's name, NUL-terminated.
+    let providerConfig: [UInt8]
+
+    init(family: KernelFamily) {
+        var rows = Options.common
+        // SO_OOBINLINE is there for a family with urgent data only.
+        if !family.urgentData { rows.removeAll { $0.level == WS_SOL_SOCKET && $0.name == WS_SO_OOBINLINE } }
+        for o in family.options {
+            rows.append(.init(level: o.level, name: o.name, value: .kernelInt(level: o.linuxLevel, name: o.linuxName),
+                              gettable: true, settable: true, only: o.only))
+        }
+        table = rows
+        levels = [WS_SOL_SOCKET, WS_SOL_PROVIDER] + family.optionLevels
+        providerConfig = Array(family.configName.utf8) + [0]
+    }
+
+    static let common: [OptionSpec] = [
         .init(level: WS_SOL_SOCKET, name: WS_SO_ACCEPTCONN, value: .acceptConn, gettable: true, settable: false, only: nil),
         .init(level: WS_SOL_SOCKET, name: WS_SO_BROADCAST, value: .kernelInt(level: SOL_SOCKET, name: SO_BROADCAST), gettable: true, settable: true, only: .datagram,
               gettableOnAnyKind: true),
@@ -55,29 +75,25 @@ enum Options {
         .init(level: WS_SOL_SOCKET, name: WS_SO_TYPE, value: .type, gettable: true, settable: false, only: nil),
         .init(level: WS_SOL_SOCKET, name: PVD_CONFIG, value: .providerConfig, gettable: true, settable: true, only: nil),
         .init(level: WS_SOL_PROVIDER, name: PVD_CONFIG, value: .providerConfig, gettable: true, settable: true, only: nil),
-        .init(level: WS_SOL_PROVIDER, name: WS_TCP_NODELAY, value: .kernelInt(level: Int32(IPPROTO_TCP), name: TCP_NODELAY), gettable: true, settable: true, only: .stream),
     ]
-    /// Levels the provider knows; any other level is WSAEINVAL (RULINGS §10).
-    /// Options not in the table at a known level (SO_ERROR, SO_RCVTIMEO,
-    /// IP_OPTIONS, TCP_MAXSEG, PVD_CALL_ID, TAPI_DEVICE_ID, ...) are WSAENOPROTOOPT.
-    static let levels: [Int32] = [WS_SOL_SOCKET, WS_SOL_PROVIDER, WS_IPPROTO_IP]
 
-    static func find(level: Int32, name: Int32, kind: SocketKind, forSet: Bool) throws(WSAError) -> OptionSpec {
+    /// Levels are RULINGS §10's rule: any other level is WSAEINVAL. Options
+    /// not in the table at a known level (SO_ERROR, SO_RCVTIMEO, IP_OPTIONS,
+    /// TCP_MAXSEG, PVD_CALL_ID, TAPI_DEVICE_ID, ...) are WSAENOPROTOOPT.
+    func find(level: Int32, name: Int32, kind: SocketKind, forSet: Bool) throws(WSAError) -> OptionSpec {
         guard levels.contains(level) else { throw .invalidArgument }
         guard let spec = table.first(where: { $0.level == level && $0.name == name }) else { throw .noProtocolOption }
         if let only = spec.only, only != kind, forSet || !spec.gettableOnAnyKind { throw .noProtocolOption }
         return spec
     }
 
-    /// The opaque PVD_CONFIG object: the provider's name, NUL-terminated.
-    static let providerConfig: [UInt8] = Array("ws2spi-tcpip".utf8) + [0]
 }
 
-extension TCPIPProvider {
+extension KernelSocketProvider {
     public func getSockOpt(_ s: SOCKET, level: Int32, name: Int32, value: UnsafeMutablePointer<CChar>?,
                            length: UnsafeMutablePointer<Int32>?) throws(WSAError) {
         let socket = try lookup(s)
-        let spec = try Options.find(level: level, name: name, kind: socket.kind, forSet: false)
+        let spec = try options.find(level: level, name: name, kind: socket.kind, forSet: false)
         guard spec.gettable else { throw .noProtocolOption }
         guard let value, let length else { throw .fault }
         let out = UnsafeMutableRawPointer(value)
@@ -135,11 +151,11 @@ extension TCPIPProvider {
             guard group != 0 else { throw .noProtocolOption }
             try put(priority)
         case .maxMessageSize:
-            try put(TCPIPProtocols.udp.messageSize)
+            try put(family.datagram?.entry.messageSize ?? 0)
         case .protocolInfo:
-            try put(ProtocolCatalog.info(for: socket.kind))
+            try put(protocolInfo(for: socket.kind))
         case .providerConfig:
-            let blob = Options.providerConfig
+            let blob = options.providerConfig
             guard length.pointee >= Int32(blob.count) else { throw .fault }
             blob.withUnsafeBytes { out.copyMemory(from: $0.baseAddress!, byteCount: blob.count) }
             length.pointee = Int32(blob.count)
@@ -148,7 +164,7 @@ extension TCPIPProvider {
 
     public func setSockOpt(_ s: SOCKET, level: Int32, name: Int32, value: UnsafePointer<CChar>?, length: Int32) throws(WSAError) {
         let socket = try lookup(s)
-        let spec = try Options.find(level: level, name: name, kind: socket.kind, forSet: true)
+        let spec = try options.find(level: level, name: name, kind: socket.kind, forSet: true)
         guard spec.settable else { throw .noProtocolOption }
         if case .providerConfig = spec.value {
             // Opaque: any well-formed buffer is accepted; nothing to configure.
@@ -214,17 +230,11 @@ extension TCPIPProvider {
     }
 }
 
-/// The PROTOCOL_INFO records of this provider (SO_PROTOCOL_INFO): the
-/// values of WS2Catalog's TCPIPProtocols, the table `ws2ctl install` writes.
-enum ProtocolCatalog {
-    /// lpProtocol strings that live as long as the process.
-    nonisolated(unsafe) private static let tcpName = strdup(TCPIPProtocols.tcp.description)
-    nonisolated(unsafe) private static let udpName = strdup(TCPIPProtocols.udp.description)
-
-    static func info(for kind: SocketKind) -> PROTOCOL_INFO {
-        switch kind {
-        case .stream: return TCPIPProtocols.tcp.cInfo(description: tcpName)
-        case .datagram: return TCPIPProtocols.udp.cInfo(description: udpName)
-        }
+extension KernelSocketProvider {
+    /// SO_PROTOCOL_INFO: the family's PROTOCOL_INFO for a socket kind. Its
+    /// lpProtocol lives as long as the process (made once per kind).
+    func protocolInfo(for kind: SocketKind) -> PROTOCOL_INFO {
+        guard let p = family.kernelProtocol(kind) else { return PROTOCOL_INFO() }
+        return p.entry.cInfo(description: kind == .stream ? streamName : datagramName)
     }
 }
