@@ -7,7 +7,13 @@
  * for both variants. Every failure is fatal: it prints the call and the
  * error (WSA code or errno) and exits with status 1.
  *
- * All sockets are TCP over 127.0.0.1, blocking.
+ * All sockets are TCP over 127.0.0.1, blocking; with -DNET_UNIX they are
+ * AF_UNIX stream sockets instead (the SPI variant then links against the
+ * AF_UNIX provider, libws2unix.so.2, in place of libws2spi). A "port" is
+ * then the number in an abstract address "\0ws2spi-bench-<pid>-<port>"
+ * (nothing in the file system, nothing to remove), net_tcp_socket makes an
+ * AF_UNIX stream socket and net_nodelay does nothing, so bench/pingpong.c
+ * and bench/bulk.c run unchanged over either family.
  */
 #ifndef BENCH_NET_H
 #define BENCH_NET_H
@@ -36,19 +42,47 @@ static inline void net_pin(int cpu)
     pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 }
 
+#ifdef NET_UNIX
+#  include <stddef.h>
+#  define NET_FAMILY "-unix"
+#else
+#  define NET_FAMILY ""
+#endif
+
 #ifdef USE_SPI
 #  include <ws2spi.h>
-#  define NET_VARIANT "spi"
+#  define NET_VARIANT "spi" NET_FAMILY
 typedef SOCKET net_sock;
 #else
 #  include <errno.h>
 #  include <unistd.h>
 #  include <sys/socket.h>
+#  include <sys/un.h>
 #  include <netinet/in.h>
 #  include <netinet/tcp.h>
 #  include <arpa/inet.h>
-#  define NET_VARIANT "raw"
+#  define NET_VARIANT "raw" NET_FAMILY
 typedef int net_sock;
+#endif
+
+#ifdef NET_UNIX
+/* The abstract AF_UNIX address of "port" port: sun_path is a NUL and then
+ * "ws2spi-bench-<pid>-<port>"; returns the address length (the family field,
+ * the leading NUL and the name; no terminating NUL). The struct is the same
+ * layout in both variants (SOCKADDR_UN equals Linux's sockaddr_un). Port 0
+ * (bind: any) takes the next unused number of this process. */
+static inline int net_unix_address(struct sockaddr_un *sun, uint16_t *port)
+{
+    static uint16_t next_port;
+    int n;
+    if (*port == 0)
+        *port = ++next_port;
+    memset(sun, 0, sizeof *sun);
+    sun->sun_family = AF_UNIX;
+    n = snprintf(sun->sun_path + 1, sizeof sun->sun_path - 1, "ws2spi-bench-%ld-%u",
+                 (long)getpid(), (unsigned)*port);
+    return (int)offsetof(struct sockaddr_un, sun_path) + 1 + n;
+}
 #endif
 
 static inline void net_die(const char *call, int err)
@@ -106,11 +140,26 @@ static inline void net_cleanup(void)
 static inline net_sock net_tcp_socket(void)
 {
     int err;
+#ifdef NET_UNIX
+    SOCKET s = WSPSocket(AF_UNIX, SOCK_STREAM, 0, 0, 0, &err);
+#else
     SOCKET s = WSPSocket(AF_INET, SOCK_STREAM, IPPROTO_TCP, 0, 0, &err);
+#endif
     if (s == INVALID_SOCKET)
         net_die("WSPSocket", err);
     return s;
 }
+
+#ifdef NET_UNIX
+static inline uint16_t net_bind_loopback(net_sock s, uint16_t port)
+{
+    struct sockaddr_un sun;
+    int err, len = net_unix_address(&sun, &port);
+    if (WSPBind(s, (const struct sockaddr *)&sun, len, &err) == SOCKET_ERROR)
+        net_die("WSPBind", err);
+    return port;
+}
+#else
 
 /* Binds to 127.0.0.1:port (port 0: any), returns the bound port. */
 static inline uint16_t net_bind_loopback(net_sock s, uint16_t port)
@@ -127,6 +176,7 @@ static inline uint16_t net_bind_loopback(net_sock s, uint16_t port)
         net_die("WSPGetSockName", err);
     return net_swap16(sin.sin_port);
 }
+#endif
 
 static inline void net_listen(net_sock s, int backlog)
 {
@@ -137,7 +187,11 @@ static inline void net_listen(net_sock s, int backlog)
 
 static inline net_sock net_accept(net_sock s)
 {
+#ifdef NET_UNIX
+    struct sockaddr_un peer;
+#else
     struct sockaddr_in peer;
+#endif
     int err, len = (int)sizeof peer;
     SOCKET c = WSPAccept(s, (struct sockaddr *)&peer, &len, NULL, 0, &err);
     if (c == INVALID_SOCKET)
@@ -145,6 +199,19 @@ static inline net_sock net_accept(net_sock s)
     return c;
 }
 
+#ifdef NET_UNIX
+static inline void net_connect_loopback(net_sock s, uint16_t port)
+{
+    struct sockaddr_un sun;
+    int err, len = net_unix_address(&sun, &port);
+    if (WSPConnect(s, (const struct sockaddr *)&sun, len,
+                   NULL, NULL, 0, NULL, NULL, &err) == SOCKET_ERROR)
+        net_die("WSPConnect", err);
+}
+
+/* No Nagle on AF_UNIX: nothing to switch off. */
+static inline void net_nodelay(net_sock s) { (void)s; }
+#else
 static inline void net_connect_loopback(net_sock s, uint16_t port)
 {
     struct sockaddr_in sin;
@@ -166,6 +233,7 @@ static inline void net_nodelay(net_sock s)
                       (int)sizeof on, &err) == SOCKET_ERROR)
         net_die("WSPSetSockOpt(IPPROTO_TCP, TCP_NODELAY)", err);
 }
+#endif
 
 /* One send call; returns the bytes it took. */
 static inline size_t net_send(net_sock s, const void *buf, size_t len)
@@ -203,11 +271,26 @@ static inline void net_cleanup(void) {}
 
 static inline net_sock net_tcp_socket(void)
 {
+#ifdef NET_UNIX
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+#else
     int s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+#endif
     if (s < 0)
         net_die("socket", errno);
     return s;
 }
+
+#ifdef NET_UNIX
+static inline uint16_t net_bind_loopback(net_sock s, uint16_t port)
+{
+    struct sockaddr_un sun;
+    int len = net_unix_address(&sun, &port);
+    if (bind(s, (const struct sockaddr *)&sun, (socklen_t)len) < 0)
+        net_die("bind", errno);
+    return port;
+}
+#else
 
 static inline uint16_t net_bind_loopback(net_sock s, uint16_t port)
 {
@@ -223,6 +306,7 @@ static inline uint16_t net_bind_loopback(net_sock s, uint16_t port)
         net_die("getsockname", errno);
     return ntohs(sin.sin_port);
 }
+#endif
 
 static inline void net_listen(net_sock s, int backlog)
 {
@@ -232,7 +316,11 @@ static inline void net_listen(net_sock s, int backlog)
 
 static inline net_sock net_accept(net_sock s)
 {
+#ifdef NET_UNIX
+    struct sockaddr_un peer;
+#else
     struct sockaddr_in peer;
+#endif
     socklen_t len = sizeof peer;
     int c;
     do
@@ -243,6 +331,17 @@ static inline net_sock net_accept(net_sock s)
     return c;
 }
 
+#ifdef NET_UNIX
+static inline void net_connect_loopback(net_sock s, uint16_t port)
+{
+    struct sockaddr_un sun;
+    int len = net_unix_address(&sun, &port);
+    if (connect(s, (const struct sockaddr *)&sun, (socklen_t)len) < 0)
+        net_die("connect", errno);
+}
+
+static inline void net_nodelay(net_sock s) { (void)s; }
+#else
 static inline void net_connect_loopback(net_sock s, uint16_t port)
 {
     struct sockaddr_in sin;
@@ -260,6 +359,7 @@ static inline void net_nodelay(net_sock s)
     if (setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) < 0)
         net_die("setsockopt(IPPROTO_TCP, TCP_NODELAY)", errno);
 }
+#endif
 
 static inline size_t net_send(net_sock s, const void *buf, size_t len)
 {
@@ -318,7 +418,8 @@ static inline void net_recv_all(net_sock s, void *buf, size_t len)
     }
 }
 
-/* A listening socket on 127.0.0.1 with a kernel-chosen port. */
+/* A listening socket on 127.0.0.1 with a kernel-chosen port (NET_UNIX: on
+ * the next unused abstract name of this process). */
 static inline net_sock net_listener(uint16_t *port)
 {
     net_sock l = net_tcp_socket();

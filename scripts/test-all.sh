@@ -3,9 +3,11 @@
 #
 #   1 header-matrix   scripts/header-matrix.sh
 #   2 build           make all test-provider (build/lib/libws2_32.so.2, libws2spi.so.2,
-#                     ws2ctl; the tests' second provider build/test-provider/libws2memtest.so.2)
+#                     libws2unix.so.2, ws2ctl; the tests' memory provider
+#                     build/test-provider/libws2memtest.so.2)
 #   3 install         make install PREFIX=build/test-prefix (fresh each time)
-#   4 exports         scripts/check-exports.sh on libws2_32.so.2 and libws2spi.so.2,
+#   4 exports         scripts/check-exports.sh on libws2_32.so.2, libws2spi.so.2 and
+#                     libws2unix.so.2 (the AF_UNIX provider, the same map),
 #                     scripts/check-header-exports.sh (each function of the header
 #                     exported by exactly one of them)
 #   5 swift-test      swift test
@@ -144,6 +146,7 @@ fi
 if [ "$installed" -eq 1 ]; then
     run_stage exports counts_generic $(script_cmd scripts/check-exports.sh) "$prefix/lib/libws2spi.so.2" scripts/ws2spi.map
     run_stage exports-host counts_generic $(script_cmd scripts/check-exports.sh) "$prefix/lib/libws2_32.so.2" scripts/ws2_32.map
+    run_stage exports-unix counts_generic $(script_cmd scripts/check-exports.sh) "$prefix/lib/libws2unix.so.2" scripts/ws2spi.map
     run_stage exports-header counts_generic $(script_cmd scripts/check-header-exports.sh) include/ws2spi.h \
         "$prefix/lib/libws2_32.so.2" "$prefix/lib/libws2spi.so.2"
 else

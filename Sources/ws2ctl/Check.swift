@@ -15,8 +15,10 @@ struct Check: ParsableCommand {
             values, WSAENOTSOCK for closed, garbage and upcall handles), errors for bad arguments \
             (unknown family or type, NULL and low lpErrno), and for each declared protocol: \
             sockets made and closed, WSPEventSelect's handle check, and FD_WRITE set on the \
-            host's event at once for a datagram socket; for AF_INET datagrams, an overlapped \
-            receive completed through the host's event and through a completion routine. The \
+            host's event at once for a datagram socket; for AF_INET and AF_UNIX datagrams, an \
+            overlapped receive completed through the host's event and through a completion \
+            routine; for AF_INET and AF_UNIX streams, FD_ACCEPT, FD_CONNECT, FD_READ and FD_CLOSE \
+            on the host's events and an overlapped receive. The \
             protocols are the catalog's for a provider given by name, else --protocol \
             (as for install), else the TCP/IP provider's. Exit status 0 when every check passed, \
             5 otherwise.
@@ -147,40 +149,32 @@ final class Conformance {
         check("\(label): two sockets have different values", a != b)
         if let host = HostLibrary() {
             eventChecks(label, e, a, host)
-            if e.addressFamily == WS_AF_INET && e.socketType == WS_SOCK_DGRAM { overlappedChecks(label, e, host) }
+            if TestAddress.local(family: e.addressFamily) != nil {
+                if e.socketType == WS_SOCK_DGRAM { overlappedChecks(label, e, host) }
+                if e.socketType == WS_SOCK_STREAM { streamChecks(label, e, host) }
+            }
         }
         check("\(label): WSPCloseSocket closes", p.lpWSPCloseSocket!(b, &err) == 0, "error \(err)")
         fails("\(label): a closed socket is WSAENOTSOCK", with: Int32(WSAENOTSOCK)) { p.lpWSPCloseSocket!(b, $0) }
         _ = p.lpWSPCloseSocket!(a, &err)
     }
 
-    /// AF_INET datagrams over 127.0.0.1: an overlapped WSPRecvFrom completed
-    /// through the host's event (WSAGetOverlappedResult) and through a
-    /// completion routine run by the host's SleepEx.
+    /// Datagrams over a local address (AF_INET, AF_UNIX): an overlapped
+    /// WSPRecvFrom completed through the host's event (WSAGetOverlappedResult)
+    /// and through a completion routine run by the host's SleepEx.
     func overlappedChecks(_ label: String, _ e: ProtocolEntry, _ host: HostLibrary) {
         var err: Int32 = 0
         let r = p.lpWSPSocket!(e.addressFamily, e.socketType, e.protocol, 0, Int32(WSA_FLAG_OVERLAPPED), &err)
         let w = p.lpWSPSocket!(e.addressFamily, e.socketType, e.protocol, 0, 0, &err)
         defer { _ = p.lpWSPCloseSocket!(r, &err); _ = p.lpWSPCloseSocket!(w, &err) }
         guard r != INVALID_SOCKET, w != INVALID_SOCKET else { return check("\(label): overlapped sockets", false, "error \(err)") }
-        var address = WS_sockaddr_in()
-        address.sin_family = Int16(WS_AF_INET)
-        address.sin_addr.S_un.S_addr = UInt32(WS_INADDR_LOOPBACK).bigEndian
-        var length = Int32(MemoryLayout<WS_sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { a in
-            a.withMemoryRebound(to: WS_sockaddr.self, capacity: 1) { sa in
-                p.lpWSPBind!(r, sa, length, &err) == 0 && p.lpWSPGetSockName!(r, sa, &length, &err) == 0
-            }
-        }
-        guard bound else { return check("\(label): bind to 127.0.0.1", false, "error \(err)") }
+        var address = TestAddress.local(family: e.addressFamily)!
+        let bound = address.with { p.lpWSPBind!(r, $0, $1.pointee, &err) == 0 && p.lpWSPGetSockName!(r, $0, $1, &err) == 0 }
+        guard bound else { return check("\(label): bind to \(address.label)", false, "error \(err)") }
         func send(_ text: String) -> Bool {
             var bytes = Array(text.utf8)
             var sent: DWORD = 0
-            return withUnsafeMutablePointer(to: &address) { a in
-                a.withMemoryRebound(to: WS_sockaddr.self, capacity: 1) { sa in
-                    p.lpWSPSendTo!(w, &bytes, DWORD(bytes.count), &sent, 0, sa, length, nil, nil, &err) == 0
-                }
-            }
+            return address.with { p.lpWSPSendTo!(w, &bytes, DWORD(bytes.count), &sent, 0, $0, $1.pointee, nil, nil, &err) == 0 }
         }
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
         let o = UnsafeMutablePointer<WSAOVERLAPPED>.allocate(capacity: 1)
@@ -215,6 +209,72 @@ final class Conformance {
         check("\(label): its completion routine runs in SleepEx with the bytes", Conformance.routineRan == 1)
     }
     nonisolated(unsafe) static var routineRan = 0
+
+    /// Streams over a local address (AF_INET, AF_UNIX): FD_ACCEPT and
+    /// FD_CONNECT on the host's events, an overlapped WSPRecv completed
+    /// through the host's event, FD_READ, and FD_CLOSE after the peer's close.
+    func streamChecks(_ label: String, _ e: ProtocolEntry, _ host: HostLibrary) {
+        var err: Int32 = 0
+        let l = p.lpWSPSocket!(e.addressFamily, e.socketType, e.protocol, 0, 0, &err)
+        let c = p.lpWSPSocket!(e.addressFamily, e.socketType, e.protocol, 0, Int32(WSA_FLAG_OVERLAPPED), &err)
+        defer { _ = p.lpWSPCloseSocket!(l, &err); _ = p.lpWSPCloseSocket!(c, &err) }
+        guard l != INVALID_SOCKET, c != INVALID_SOCKET else { return check("\(label): stream sockets", false, "error \(err)") }
+        var address = TestAddress.local(family: e.addressFamily)!
+        let listening = address.with { p.lpWSPBind!(l, $0, $1.pointee, &err) == 0 && p.lpWSPGetSockName!(l, $0, $1, &err) == 0 }
+            && p.lpWSPListen!(l, 4, &err) == 0
+        guard listening else { return check("\(label): a listener on \(address.label)", false, "error \(err)") }
+        guard let ev = host.createEvent(), let cev = host.createEvent(), let oev = host.createEvent() else { return }
+        defer { _ = host.closeEvent(ev); _ = host.closeEvent(cev); _ = host.closeEvent(oev) }
+        /// Waits for `event` and reads `s`'s records: the FD_* bits that fired with error 0.
+        func fired(_ s: SOCKET, _ event: WSAEVENT) -> Int32 {
+            var list: [WSAEVENT?] = [event]
+            guard host.wait(1, &list, 0, 2000, 0) == WSA_WAIT_EVENT_0 else { return 0 }
+            var records = [WSANETWORKEVENT](repeating: WSANETWORKEVENT(), count: Int(FD_MAX_EVENTS))
+            var count = Int32(FD_MAX_EVENTS)
+            guard p.lpWSPEnumNetworkEvents!(s, event, &records, &count, &err) == 0 else { return 0 }
+            var bits: Int32 = 0
+            for (i, r) in records.enumerated() where r.Fired != 0 && r.ErrorCode == 0 { bits |= 1 << i }
+            return bits
+        }
+        check("\(label): WSPEventSelect(FD_ACCEPT) on a listener", p.lpWSPEventSelect!(l, ev, FD_ACCEPT, &err) == 0, "error \(err)")
+        check("\(label): WSPEventSelect(FD_CONNECT) on a client", p.lpWSPEventSelect!(c, cev, FD_CONNECT, &err) == 0, "error \(err)")
+        let connect = address.with { p.lpWSPConnect!(c, $0, $1.pointee, nil, nil, 0, nil, nil, &err) }
+        check("\(label): a non-blocking WSPConnect is WSAEWOULDBLOCK", connect == SOCKET_ERROR && err == WSAEWOULDBLOCK,
+              "returned \(connect), error \(err)")
+        check("\(label): FD_CONNECT sets the host's event", fired(c, cev) & FD_CONNECT != 0)
+        check("\(label): FD_ACCEPT sets the host's event", fired(l, ev) & FD_ACCEPT != 0)
+        let s = p.lpWSPAccept!(l, nil, nil, nil, 0, &err)
+        check("\(label): WSPAccept takes the connection", s != INVALID_SOCKET, "error \(err)")
+        guard s != INVALID_SOCKET else { return }
+        defer { _ = p.lpWSPCloseSocket!(s, &err) }
+        _ = p.lpWSPEventSelect!(c, nil, 0, &err)
+        // An overlapped receive on the client, completed by the server's send.
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+        let o = UnsafeMutablePointer<WSAOVERLAPPED>.allocate(capacity: 1)
+        defer { buffer.deallocate(); o.deallocate() }
+        o.initialize(to: WSAOVERLAPPED())
+        o.pointee.hEvent = oev
+        var got: DWORD = 0, flags: Int32 = 0, sent: DWORD = 0
+        let posted = p.lpWSPRecv!(c, buffer, 64, &got, &flags, o, nil, &err)
+        check("\(label): an overlapped WSPRecv is pending (WSA_IO_PENDING)", posted == SOCKET_ERROR && err == WSA_IO_PENDING,
+              "returned \(posted), error \(err)")
+        var text = Array("stream".utf8)
+        check("\(label): WSPSend on the accepted socket", p.lpWSPSend!(s, &text, 6, &sent, 0, nil, nil, &err) == 0 && sent == 6,
+              "error \(err)")
+        var list: [WSAEVENT?] = [oev]
+        var n: DWORD = 0, f: DWORD = 0
+        check("\(label): the overlapped WSPRecv completes through the host's event",
+              host.wait(1, &list, 0, 2000, 0) == WSA_WAIT_EVENT_0 && host.overlappedResult(c, o, &n, 0, &f) != 0 && n == 6)
+        // FD_READ, then FD_CLOSE once the client is gone.
+        guard let sev = host.createEvent() else { return }
+        defer { _ = host.closeEvent(sev) }
+        check("\(label): WSPEventSelect(FD_READ | FD_CLOSE)", p.lpWSPEventSelect!(s, sev, FD_READ | FD_CLOSE, &err) == 0, "error \(err)")
+        check("\(label): WSPSend from the client", p.lpWSPSend!(c, &text, 6, &sent, 0, nil, nil, &err) == 0, "error \(err)")
+        check("\(label): FD_READ sets the host's event", fired(s, sev) & FD_READ != 0)
+        _ = p.lpWSPRecv!(s, buffer, 64, &got, &flags, nil, nil, &err)
+        _ = p.lpWSPShutdown!(c, SD_SEND, &err)
+        check("\(label): FD_CLOSE after the peer's shutdown", fired(s, sev) & FD_CLOSE != 0)
+    }
 
     func eventChecks(_ label: String, _ e: ProtocolEntry, _ s: SOCKET, _ host: HostLibrary) {
         var err: Int32 = 0

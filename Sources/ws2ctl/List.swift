@@ -62,8 +62,10 @@ struct List: ParsableCommand {
 /// "tcp" / "udp" for the TCP/IP provider's protocols, else type:protocol
 /// (e.g. "stream:2", "raw:255") with the address family if not AF_INET.
 func protocolLabel(_ p: ProtocolEntry) -> String {
-    if p.addressFamily == WS_AF_INET && p.socketType == WS_SOCK_STREAM && p.protocol == WS_IPPROTO_TCP { return "tcp" }
-    if p.addressFamily == WS_AF_INET && p.socketType == WS_SOCK_DGRAM && p.protocol == WS_IPPROTO_UDP { return "udp" }
+    // tcp, udp, unix-stream, unix-dgram: the names --protocols takes.
+    if let known = KnownProtocols.names.first(where: {
+        $0.1.addressFamily == p.addressFamily && $0.1.socketType == p.socketType && $0.1.protocol == p.protocol
+    }) { return known.0 }
     let types = [WS_SOCK_STREAM: "stream", WS_SOCK_DGRAM: "dgram", WS_SOCK_RAW: "raw", WS_SOCK_RDM: "rdm",
                  WS_SOCK_SEQPACKET: "seqpacket"]
     let label = "\(types[p.socketType] ?? "type\(p.socketType)"):\(p.protocol)"

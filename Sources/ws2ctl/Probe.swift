@@ -11,10 +11,14 @@ struct Probe: ParsableCommand {
         discussion: """
             Loads the library with dlopen, checks that it exports every WSP entry point of the \
             draft, calls WSPStartup (version 2.0) and prints the negotiated version, the \
-            description and the limits (iMaxSockets, iMaxUdpDg). The self-test then runs \
-            WSPSocket, WSPBind, WSPListen, WSPConnect, WSPAccept, WSPSend, WSPRecv and \
-            WSPCloseSocket over 127.0.0.1, and WSPCleanup. An argument without a '/' is first \
-            looked up as a provider name in the catalog.
+            description and the limits (iMaxSockets, iMaxUdpDg). The self-test then follows the \
+            provider's protocols (the catalog's for a provider given by name, else --protocol, \
+            else TCP): a stream of AF_INET or AF_UNIX gets WSPSocket, WSPBind, WSPListen, \
+            WSPConnect, WSPAccept, WSPSend, WSPRecv and WSPCloseSocket over 127.0.0.1 or an \
+            abstract AF_UNIX name; datagrams of those families a datagram each way with \
+            WSPSendTo and WSPRecvFrom; any other protocol a socket made and closed. Then \
+            WSPCleanup. An argument without a '/' is first looked up as a provider name in the \
+            catalog.
             """)
 
     @Argument(help: ArgumentHelp("A provider library, or the name of an installed provider.", valueName: "path|name"))
@@ -23,6 +27,10 @@ struct Probe: ParsableCommand {
     @Flag(name: .long, help: "Only check the entry points and WSPStartup / WSPCleanup.")
     var noSelfTest = false
 
+    @Option(name: .customLong("protocol"), parsing: .singleValue, help: ArgumentHelp(
+        "A protocol the provider serves, as for install (repeatable); for a path, not a catalog name.", valueName: "SPEC"))
+    var protocolSpecs: [String] = []
+
     @Option(name: .long, help: ArgumentHelp("Seconds the whole probe may take.", valueName: "SECONDS"))
     var timeout: UInt32 = 20
 
@@ -30,7 +38,8 @@ struct Probe: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let (path, source, declared) = try resolve()
+            let (path, source, inCatalog) = try resolve()
+            let declared = try inCatalog ?? (protocolSpecs.isEmpty ? nil : protocolSpecs.map(ProtocolSpec.parse))
             // A provider that hangs (in its constructors, WSPStartup or the
             // self-test) must not hang the tool: the alarm covers loading too.
             signal(SIGALRM) { _ in
@@ -137,15 +146,17 @@ struct SelfTest {
         if let failure { throw failure }
     }
 
-    /// One declared protocol: TCP over 127.0.0.1 gets the exchange; any
-    /// other gets a socket of exactly that triple, made and closed (the
-    /// probe knows no address format for it).
+    /// One declared protocol: a stream of a family whose addresses the
+    /// probe knows (AF_INET, AF_UNIX) gets a connection and a message each
+    /// way; datagrams of such a family a datagram each way; any other
+    /// protocol a socket of exactly that triple, made and closed.
     func selfTest(_ e: ProtocolEntry) throws -> String {
-        if e.addressFamily == WS_AF_INET && e.socketType == WS_SOCK_STREAM && (e.protocol == WS_IPPROTO_TCP || e.protocol == 0) {
-            return try exchange()
+        let label = protocolLabel(e)
+        if TestAddress.local(family: e.addressFamily) != nil {
+            if e.socketType == WS_SOCK_STREAM { return try exchange(e) }
+            if e.socketType == WS_SOCK_DGRAM { return try datagrams(e) }
         }
         var err: Int32 = 0
-        let label = protocolLabel(e)
         let s = p.lpWSPSocket!(e.addressFamily, e.socketType, e.protocol, 0, 0, &err)
         guard s != INVALID_SOCKET else { throw Failure("self-test of \(label) failed at WSPSocket: error \(err)", status: Failure.selfTest) }
         guard p.lpWSPCloseSocket!(s, &err) == 0 else {
@@ -154,35 +165,64 @@ struct SelfTest {
         return "ok: \(label): socket, close"
     }
 
-    /// A TCP connection over 127.0.0.1 and a message each way; the
+    /// A connection over a local address and a message each way; the
     /// provider's clean-up closes whatever a failure left open.
-    func exchange() throws -> String {
+    func exchange(_ e: ProtocolEntry = TCPIPProtocols.tcp) throws -> String {
         var err: Int32 = 0
+        let label = protocolLabel(e)
         func check(_ ok: Bool, _ step: String) throws {
-            guard ok else { throw Failure("self-test failed at \(step): error \(err)", status: Failure.selfTest) }
+            guard ok else { throw Failure("self-test of \(label) failed at \(step): error \(err)", status: Failure.selfTest) }
         }
-        let listener = p.lpWSPSocket!(WS_AF_INET, WS_SOCK_STREAM, WS_IPPROTO_TCP, 0, 0, &err)
+        let listener = p.lpWSPSocket!(e.addressFamily, e.socketType, e.protocol, 0, 0, &err)
         try check(listener != INVALID_SOCKET, "WSPSocket")
-        var address = WS_sockaddr_in()
-        address.sin_family = Int16(WS_AF_INET)
-        address.sin_addr.S_un.S_addr = UInt32(WS_INADDR_LOOPBACK).bigEndian
-        var length = Int32(MemoryLayout<WS_sockaddr_in>.size)
-        try withUnsafeMutableBytes(of: &address) { raw in
-            let sa = raw.baseAddress!.assumingMemoryBound(to: WS_sockaddr.self)
-            try check(p.lpWSPBind!(listener, sa, length, &err) == 0, "WSPBind")
-            try check(p.lpWSPListen!(listener, WS_SOMAXCONN, &err) == 0, "WSPListen")
-            try check(p.lpWSPGetSockName!(listener, sa, &length, &err) == 0, "WSPGetSockName")
-            let client = p.lpWSPSocket!(WS_AF_INET, WS_SOCK_STREAM, WS_IPPROTO_TCP, 0, 0, &err)
-            try check(client != INVALID_SOCKET, "WSPSocket")
-            try check(p.lpWSPConnect!(client, sa, length, nil, nil, 0, nil, nil, &err) == 0, "WSPConnect")
-            let server = p.lpWSPAccept!(listener, nil, nil, nil, 0, &err)
-            try check(server != INVALID_SOCKET, "WSPAccept")
-            try transfer("ws2ctl probe: client to server", from: client, to: server)
-            try transfer("ws2ctl probe: server to client", from: server, to: client)
-            for s in [client, server, listener] { try check(p.lpWSPCloseSocket!(s, &err) == 0, "WSPCloseSocket") }
+        var address = TestAddress.local(family: e.addressFamily)!
+        try check(address.with { p.lpWSPBind!(listener, $0, $1.pointee, &err) } == 0, "WSPBind")
+        try check(p.lpWSPListen!(listener, WS_SOMAXCONN, &err) == 0, "WSPListen")
+        try check(address.with { p.lpWSPGetSockName!(listener, $0, $1, &err) } == 0, "WSPGetSockName")
+        let client = p.lpWSPSocket!(e.addressFamily, e.socketType, e.protocol, 0, 0, &err)
+        try check(client != INVALID_SOCKET, "WSPSocket")
+        try check(address.with { p.lpWSPConnect!(client, $0, $1.pointee, nil, nil, 0, nil, nil, &err) } == 0, "WSPConnect")
+        let server = p.lpWSPAccept!(listener, nil, nil, nil, 0, &err)
+        try check(server != INVALID_SOCKET, "WSPAccept")
+        try transfer("ws2ctl probe: client to server", from: client, to: server)
+        try transfer("ws2ctl probe: server to client", from: server, to: client)
+        for s in [client, server, listener] { try check(p.lpWSPCloseSocket!(s, &err) == 0, "WSPCloseSocket") }
+        return "ok: \(label): socket, bind, listen, connect, accept, send, recv, close over \(address.label)"
+    }
+
+    /// Two sockets on local addresses and a datagram each way, with the
+    /// sender's address checked.
+    func datagrams(_ e: ProtocolEntry) throws -> String {
+        var err: Int32 = 0
+        let label = protocolLabel(e)
+        func check(_ ok: Bool, _ step: String) throws {
+            guard ok else { throw Failure("self-test of \(label) failed at \(step): error \(err)", status: Failure.selfTest) }
         }
-        let port = UInt16(bigEndian: address.sin_port)
-        return "ok: socket, bind, listen, connect, accept, send, recv, close over 127.0.0.1:\(port)"
+        var one = TestAddress.local(family: e.addressFamily)!, two = TestAddress.local(family: e.addressFamily)!
+        let a = p.lpWSPSocket!(e.addressFamily, e.socketType, e.protocol, 0, 0, &err)
+        let b = p.lpWSPSocket!(e.addressFamily, e.socketType, e.protocol, 0, 0, &err)
+        try check(a != INVALID_SOCKET && b != INVALID_SOCKET, "WSPSocket")
+        try check(one.with { p.lpWSPBind!(a, $0, $1.pointee, &err) } == 0 && one.with { p.lpWSPGetSockName!(a, $0, $1, &err) } == 0,
+                  "WSPBind")
+        try check(two.with { p.lpWSPBind!(b, $0, $1.pointee, &err) } == 0 && two.with { p.lpWSPGetSockName!(b, $0, $1, &err) } == 0,
+                  "WSPBind")
+        for (from, to, toAddress, fromAddress) in [(a, b, two, one), (b, a, one, two)] {
+            var out = Array("ws2ctl probe: a datagram".utf8)
+            var sent: DWORD = 0
+            var target = toAddress
+            try check(target.with { p.lpWSPSendTo!(from, &out, DWORD(out.count), &sent, 0, $0, $1.pointee, nil, nil, &err) } == 0
+                      && sent == DWORD(out.count), "WSPSendTo")
+            var buffer = [UInt8](repeating: 0, count: 256)
+            var sender = TestAddress(length: 128)
+            var n: DWORD = 0, flags: Int32 = 0
+            try check(sender.with { p.lpWSPRecvFrom!(to, &buffer, 256, &n, &flags, $0, $1, nil, nil, &err) } == 0, "WSPRecvFrom")
+            try check(Array(buffer[..<Int(n)]) == out, "WSPRecvFrom (other bytes than were sent)")
+            try check(sender.length == fromAddress.length
+                      && Array(sender.bytes[..<Int(sender.length)]) == Array(fromAddress.bytes[..<Int(fromAddress.length)]),
+                      "WSPRecvFrom (the sender's address)")
+        }
+        for s in [a, b] { try check(p.lpWSPCloseSocket!(s, &err) == 0, "WSPCloseSocket") }
+        return "ok: \(label): socket, bind, sendto, recvfrom, close over \(one.label), \(two.label)"
     }
 
     func transfer(_ message: String, from: SOCKET, to: SOCKET) throws {

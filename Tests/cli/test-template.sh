@@ -2,9 +2,10 @@
 # Out of tree, as a provider author works: `ws2ctl new-provider` writes a
 # package into a temporary directory, the installed recipe
 # (ws2spi-build-provider) builds it against the installed ws2spi, ws2ctl
-# installs it in a temporary catalog beside the TCP/IP provider and the
-# tests' memory provider and probes it, and a C host (pkg-config) loads all
-# three with WS2HostStartup and routes a socket to each. Then the recipe's
+# installs it in a temporary catalog beside the TCP/IP provider, the AF_UNIX
+# provider and the tests' memory provider, probes and checks it, and a C host
+# (pkg-config) loads all four with WS2HostStartup and routes a socket to
+# each. Then the recipe's
 # and the command's failures.
 # Usage: Tests/cli/test-template.sh PREFIX
 # Last line: "N passed, M failed".
@@ -47,6 +48,7 @@ t "it exports exactly the 27 WSP* and __WSAFDIsSet" \
 t "its soname, and it needs libws2_32.so.2" \
     bash -c "readelf -d '$lib' | grep -q 'SONAME.*libTmpl.so.2' && readelf -d '$lib' | grep -q 'NEEDED.*libws2_32.so.2'"
 t "install the TCP/IP provider" "$ctl" install tcpip "$prefix/lib/libws2spi.so.2"
+t "install the AF_UNIX provider" "$ctl" install unix "$prefix/lib/libws2unix.so.2" --protocols unix-stream,unix-dgram
 t "install the memory provider" "$ctl" install mem "$mem" --protocol "af=0x7E57,type=dgram"
 t "install the template's provider" "$ctl" install Tmpl "$lib" --protocol "af=32345,type=dgram"
 t "ws2ctl probe passes" "$ctl" probe Tmpl
@@ -54,34 +56,38 @@ grep -q "self-test *ok: af32345/dgram:0: socket, close" <<<"$out" && pass "probe
     fail "probe's self-test ran the declared protocol" "$out"
 t "ws2ctl check passes on the template's provider" "$ctl" check Tmpl
 t "ws2ctl check passes on the TCP/IP provider" "$ctl" check tcpip
+t "ws2ctl check passes on the AF_UNIX provider" "$ctl" check unix
 t "ws2ctl check passes on the memory provider" "$ctl" check mem
 
-# A C host loads the three from the catalog and routes a socket to each.
+# A C host loads the four from the catalog and routes a socket to each.
 cat >"$work/host.c" <<'C'
 #include <ws2spi.h>
 #include <stdio.h>
 int main(void) {
     int err = 0; DWORD n = 0;
-    if (WS2HostStartup(NULL, &n, &err) != 0 || n != 3) { printf("startup: %d, %u providers\n", err, (unsigned)n); return 1; }
-    int af[3] = { AF_INET, 0x7E57, 32345 }, type[3] = { SOCK_STREAM, SOCK_DGRAM, SOCK_DGRAM };
-    SOCKET s[3];
-    for (int i = 0; i < 3; i++) {
+    if (WS2HostStartup(NULL, &n, &err) != 0 || n != 4) { printf("startup: %d, %u providers\n", err, (unsigned)n); return 1; }
+    int af[4] = { AF_INET, AF_UNIX, 0x7E57, 32345 }, type[4] = { SOCK_STREAM, SOCK_STREAM, SOCK_DGRAM, SOCK_DGRAM };
+    SOCKET s[4];
+    for (int i = 0; i < 4; i++) {
         const WS2HOST_PROVIDER *p = NULL;
         if (WS2HostGetProvider((DWORD)i, &err)->iStatus != 0) { printf("provider %d not started\n", i); return 1; }
         s[i] = WS2HostSocket(af[i], type[i], 0, 0, &p, &err);
         if (s[i] == INVALID_SOCKET || p != WS2HostGetProvider((DWORD)i, &err)) { printf("route %d: %d\n", i, err); return 1; }
     }
-    if (s[0] == s[1] || s[1] == s[2] || s[0] == s[2]) { printf("SOCKET values alias\n"); return 1; }
-    const WS2HOST_PROVIDER *tmpl = WS2HostGetProvider(2, &err);
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < i; j++)
+            if (s[i] == s[j]) { printf("SOCKET values alias\n"); return 1; }
+    const WS2HOST_PROVIDER *tmpl = WS2HostGetProvider(3, &err);
     if (tmpl->Procs.lpWSPCloseSocket(s[0], &err) == 0 || err != WSAENOTSOCK) { printf("foreign socket: %d\n", err); return 1; }
-    if (tmpl->Procs.lpWSPListen(s[2], 1, &err) == 0 || err != WSAEOPNOTSUPP) { printf("default: %d\n", err); return 1; }
+    if (tmpl->Procs.lpWSPCloseSocket(s[1], &err) == 0 || err != WSAENOTSOCK) { printf("foreign socket: %d\n", err); return 1; }
+    if (tmpl->Procs.lpWSPListen(s[3], 1, &err) == 0 || err != WSAEOPNOTSUPP) { printf("default: %d\n", err); return 1; }
     if (WS2HostCleanup(&err) != 0) { printf("cleanup: %d\n", err); return 1; }
-    printf("three providers, three routes\n");
+    printf("four providers, four routes\n");
     return 0;
 }
 C
 t "a C host (pkg-config) builds" ${CC:-cc} -o "$work/host" "$work/host.c" $(pkg-config --cflags --libs ws2spi) -Wl,-rpath,"$prefix/lib"
-t "the C host loads the three providers and routes to each" "$work/host"
+t "the C host loads the four providers and routes to each" "$work/host"
 
 # Failures.
 t_fails "new-provider: a directory that is not empty (exit 1)" 1 "exists and is not empty" \

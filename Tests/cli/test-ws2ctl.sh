@@ -171,7 +171,7 @@ expect "probe: every entry point exported" 0 "^entry points +all 27 WSP entry po
 expect "probe: version" 0 '^version +2\.0 \(highest 2\.0\)$'
 expect "probe: description" 0 '^description +[^ ].*'
 expect "probe: limits" 0 '^limits +iMaxSockets [0-9]+, iMaxUdpDg 512$'
-expect "probe: loopback self-test" 0 '^self-test +ok: socket, bind, listen, connect, accept, send, recv, close over 127\.0\.0\.1:[0-9]+$'
+expect "probe: loopback self-test" 0 '^self-test +ok: tcp: socket, bind, listen, connect, accept, send, recv, close over 127\.0\.0\.1:[0-9]+$'
 expect "probe: WSPCleanup" 0 '^cleanup +ok$'
 run probe tcpip; expect "probe NAME from the catalog" 0 "^provider +tcpip \(id 1\) from $ini\$"
 run probe tcpip --no-self-test
@@ -224,7 +224,7 @@ if $cc -shared -fPIC -I"$top/include" -o "$work/fake.so" "$work/fake-main.c" "$w
     }
     run install fake "$work/fake.so" --protocols tcp; expect "install a provider that exports every entry point" 0 "^installed 'fake'"
     FAKE_MODE=f run probe fake
-    expect_failure "probe: self-test fails at WSPSocket (exit 5)" 5 "self-test failed at WSPSocket: error 10050"
+    expect_failure "probe: self-test fails at WSPSocket (exit 5)" 5 "self-test of tcp failed at WSPSocket: error 10050"
     grep -Eq '^cleanup +ok$' <<<"$out" && pass "probe: WSPCleanup after a failed self-test" \
         || fail "probe: WSPCleanup after a failed self-test" "$out"
     FAKE_MODE=f run probe fake --no-self-test; expect "probe --no-self-test of the fake provider" 0 '^description +fake provider$'
@@ -334,6 +334,37 @@ grep -q "^ok - udp: its completion routine runs in SleepEx with the bytes$" <<<"
     && pass "check: overlapped completion through the host (event and routine)" \
     || fail "check: overlapped completion through the host (event and routine)" "$out"
 
+# The AF_UNIX provider (libws2unix.so.2, installed beside libws2spi.so.2):
+# installed by protocol name, listed, probed (a stream exchange and a
+# datagram each way over abstract names) and checked.
+ulib=$(dirname "$lib")/libws2unix.so.2
+if [ -f "$ulib" ]; then
+    rm -f "$ini" "$ini.lock"
+    run install unix "$ulib" --protocols unix-stream,unix-dgram
+    expect "install --protocols unix-stream,unix-dgram" 0 "protocols unix-stream, unix-dgram"
+    check "install: AF_UNIX entries in the catalog" grep -q '^AddressFamily0=1$' "$ini"
+    check "install: SOCKADDR_UN's lengths (110 at most, the family field at least)" \
+        grep -q '^MaximumAddressLength1=110$' "$ini"
+    run list; expect "list: the AF_UNIX provider's protocols" 0 "unix +unix-stream,unix-dgram "
+    run probe unix
+    expect "probe: the AF_UNIX stream exchange" 0 '^self-test +ok: unix-stream: socket, bind, listen, connect, accept, send, recv, close over @ws2ctl-'
+    expect "probe: AF_UNIX datagrams each way" 0 '^self-test +ok: unix-dgram: socket, bind, sendto, recvfrom, close over @ws2ctl-'
+    expect "probe: the AF_UNIX provider's description" 0 '^description +ws2spi AF_UNIX service provider'
+    run probe "$ulib" --protocol af=unix,type=stream
+    expect "probe PATH --protocol: the declared protocol's self-test" 0 '^self-test +ok: unix-stream: '
+    run check unix; expect "check: the AF_UNIX provider passes every check" 0 "^[0-9]+ passed, 0 failed$"
+    grep -q "^ok - unix-stream: the overlapped WSPRecv completes through the host's event$" <<<"$out" \
+        && pass "check: AF_UNIX stream checks ran" || fail "check: AF_UNIX stream checks ran" "$out"
+    grep -q "^ok - unix-dgram: its completion routine runs in SleepEx with the bytes$" <<<"$out" \
+        && pass "check: AF_UNIX overlapped datagrams ran" || fail "check: AF_UNIX overlapped datagrams ran" "$out"
+    run check "$lib"
+    grep -q "^ok - tcp: FD_CLOSE after the peer's shutdown$" <<<"$out" \
+        && pass "check: TCP stream checks ran" || fail "check: TCP stream checks ran" "$out"
+    run probe "$ulib"; expect "probe: the AF_UNIX provider without protocols fails the TCP self-test (exit 5)" 5 "^cleanup +ok$"
+else
+    fail "the AF_UNIX provider is not installed beside $lib"
+fi
+
 # Any family: --protocol SPEC, and probe's self-test following the
 # protocols the catalog declares (the tests' memory provider, family
 # 0x7E57; `make test-provider`).
@@ -349,9 +380,9 @@ if [ -f "$mem" ]; then
     run probe mem; expect "probe: the self-test follows the declared protocols" 0 "self-test +ok: af32343/dgram:0: socket, close"
     run check mem; expect "check: the memory provider passes every check for its family" 0 "^[0-9]+ passed, 0 failed$"
     run install tcp2 "$lib" --protocol "af=inet,type=stream,protocol=6,flags=0x1066,desc=TCP/IP" --protocol "af=unix,type=stream"
-    expect "install: two --protocol entries" 0 "protocols tcp, af1/stream:0"
-    run probe tcp2; expect "probe: a declared protocol the provider does not serve fails its self-test (exit 5)" 5 "self-test +ok: socket, bind, listen"
-    check "probe: the failing protocol and its error are named" grep -q "self-test of af1/stream:0 failed at WSPSocket: error 10047" "$work/err"
+    expect "install: two --protocol entries" 0 "protocols tcp, unix-stream"
+    run probe tcp2; expect "probe: a declared protocol the provider does not serve fails its self-test (exit 5)" 5 "self-test +ok: tcp: socket, bind, listen"
+    check "probe: the failing protocol and its error are named" grep -q "self-test of unix-stream failed at WSPSocket: error 10047" "$work/err"
     run install x "$lib" --protocol "af=2"; expect_error "install --protocol: type= is required (exit 64)" 64 "type= is required"
     run install x "$lib" --protocol "af=2,type=dgram,bogus=1"; expect_error "install --protocol: an unknown key (exit 64)" 64 "unknown key 'bogus'"
     run install x "$lib" --protocol "af=two,type=dgram"; expect_error "install --protocol: not a number (exit 64)" 64 "af=two is not a number"
