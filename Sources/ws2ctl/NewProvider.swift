@@ -135,7 +135,6 @@ enum Template {
             public var isStarted: Bool { startups.load(ordering: .relaxed) > 0 }
 
             public func startup(version: WORD, data: LPWSADATA?) -> Int32 {
-                ProviderKitGlobals.initialize()   // first, before any thread starts (fork safety)
                 if case .failure = ProviderSockets.reservation { return WSAError.systemNotReady.code }
                 let major = version & 0xFF, minor = version >> 8
                 if major < 1 || (major == 1 && minor < 1) { return WSAError.versionNotSupported.code }

@@ -408,3 +408,33 @@ TEST(sdk_defaults_for_what_a_provider_lacks) {
     CHECK_OK(cleanup(NULL, 0, lpErrno));
     dlclose(h);
 }
+
+static int count_threads(void) {
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "ls /proc/%d/task | wc -l", (int)getpid());
+    FILE *f = popen(cmd, "r");
+    int n = -1;
+    CHECK(f && fscanf(f, "%d", &n) == 1);
+    pclose(f);
+    return n;
+}
+
+/* The last WSPCleanup of each provider stops its event engine (the kit's
+ * WSPCleanup does it for any provider that leaves it running): no thread is
+ * left behind once the host has cleaned up. */
+TEST(last_cleanup_stops_every_engine) {
+    int before = count_threads();
+    start_both();
+    SOCKET c, s;
+    tcp_pair(&c, &s, 0);
+    SOCKET m = mem_bound(7101, 0);
+    WSAEVENT e = WSACreateEvent();
+    CHECK_OK(tcp->Procs.lpWSPEventSelect(s, e, FD_READ, lpErrno));
+    CHECK_OK(mem->Procs.lpWSPEventSelect(m, e, FD_READ, lpErrno));
+    int during = count_threads();
+    /* the TCP provider's engine thread (the memory provider needs none) */
+    if (during < before + 1) harness_fail(__FILE__, __LINE__, "threads: %d before, %d during", before, during);
+    stop_both();
+    CHECK_EQ(count_threads(), before);
+    WSACloseEvent(e);
+}

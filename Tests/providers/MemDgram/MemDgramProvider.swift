@@ -42,7 +42,6 @@ public final class MemDgramProvider: ServiceProvider, @unchecked Sendable {
     public var isStarted: Bool { startups.load(ordering: .relaxed) > 0 }
 
     public func startup(version: WORD, data: LPWSADATA?) -> Int32 {
-        ProviderKitGlobals.initialize()
         if case .failure = ProviderSockets.reservation { return WSAError.systemNotReady.code }
         if version & 0xFF < 1 || (version & 0xFF == 1 && version >> 8 < 1) { return WSAError.versionNotSupported.code }
         guard let data else { return WSAError.fault.code }
