@@ -1,7 +1,11 @@
 /* Runner for one test program: forks each registered test (or the ones named
  * on the command line), with an alarm() limit, and prints TAP-like lines and
  * the summary "N passed, M failed". */
+#define _GNU_SOURCE
 #include "harness.h"
+#include <dlfcn.h>
+#include <libgen.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <time.h>
@@ -202,6 +206,20 @@ void t_new_catalog(const char *content) {
         fputs(content, f);
         fclose(f);
     }
+}
+
+const char *t_installed_lib(const char *name) {
+    static char paths[4][512];
+    static int next;
+    Dl_info info;
+    if (!dladdr((void *)WSPStartup, &info) || !info.dli_fname) harness_fail(__FILE__, __LINE__, "dladdr(WSPStartup) failed");
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s", info.dli_fname);
+    char *path = paths[next++ % 4];
+    snprintf(path, sizeof paths[0], "%s/%s", dirname(dir), name);
+    struct stat st;
+    if (stat(path, &st) != 0) harness_fail(__FILE__, __LINE__, "%s is not installed", path);
+    return path;
 }
 
 DWORD t_install(const char *name, const char *path, PROTOCOL_INFO *infos, DWORD n) {

@@ -57,6 +57,9 @@ void t_hard_close(SOCKET s);                   /* SO_LINGER {1, 0}, then WSPClos
  * NULL: no file yet); t_drop_catalog removes the directory. */
 extern char t_catalog_dir[256], t_catalog_ini[300];
 void t_new_catalog(const char *content);
+/* The path of a library installed beside the libws2spi.so.2 this program
+ * runs with ("libws2unix.so.2", "libws2spi.so.2"); fails if it is not there. */
+const char *t_installed_lib(const char *name);
 /* WPUInstallProvider into the current catalog, CHECKed; returns the id. */
 DWORD t_install(const char *name, const char *path, PROTOCOL_INFO *infos, DWORD n);
 void t_drop_catalog(void);

@@ -6,29 +6,13 @@
  * unnamed sockets; stream and datagram; select, the three notification
  * models, overlapped I/O, blocking hooks, accept with condition functions;
  * and the errors that differ from TCP's (no urgent data, no IP options). */
-#define _GNU_SOURCE
 #include "harness.h"
-#include <dlfcn.h>
-#include <libgen.h>
 #include <stddef.h>
 #include <sys/stat.h>
 
 static const WS2HOST_PROVIDER *ux;
 #define U (ux->Procs)
 static char tmpdir[64];
-
-/* libws2unix.so.2 is installed beside libws2spi.so.2. */
-static const char *unix_path(void) {
-    static char path[512];
-    Dl_info info;
-    if (!dladdr((void *)WSPStartup, &info) || !info.dli_fname) harness_fail(__FILE__, __LINE__, "dladdr(WSPStartup) failed");
-    char dir[400];
-    snprintf(dir, sizeof dir, "%s", info.dli_fname);
-    snprintf(path, sizeof path, "%s/libws2unix.so.2", dirname(dir));
-    struct stat st;
-    if (stat(path, &st) != 0) harness_fail(__FILE__, __LINE__, "%s is not installed", path);
-    return path;
-}
 
 /* The catalog entries of the AF_UNIX provider (ws2ctl install --protocols
  * unix-stream,unix-dgram writes the same). */
@@ -40,7 +24,7 @@ static PROTOCOL_INFO unix_protocols[2] = {
 
 static void start(void) {
     t_new_catalog(NULL);
-    t_install("unix", unix_path(), unix_protocols, 2);
+    t_install("unix", t_installed_lib("libws2unix.so.2"), unix_protocols, 2);
     DWORD n = 0;
     CHECK_OK(WS2HostStartup(NULL, &n, lpErrno));
     CHECK_EQ(n, 1);
