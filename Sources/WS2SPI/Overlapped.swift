@@ -15,7 +15,8 @@ final class OverlappedOperation: @unchecked Sendable {
     let buffer: UnsafeMutableRawBufferPointer
     /// The byte count given to the provider (the buffer has at least one byte).
     let length: DWORD
-    let address = UnsafeMutablePointer<WS_sockaddr_in>.allocate(capacity: 1)
+    /// The sender's or destination's address (any family's).
+    let address = UnsafeMutableRawPointer.allocate(byteCount: SocketAddress.storageLength, alignment: 8)
     let addressLength = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     let flags = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     let transferred = UnsafeMutablePointer<DWORD>.allocate(capacity: 1)
@@ -34,8 +35,8 @@ final class OverlappedOperation: @unchecked Sendable {
         // leaves an orphan unfreed rather than freed under its feet.
         overlapped.initialize(to: WSAOVERLAPPED(Internal: DWORD(WSA_IO_PENDING), InternalHigh: 0, Offset: 0,
                                                 OffsetHigh: 0, hEvent: nil))
-        address.initialize(to: WS_sockaddr_in())
-        addressLength.initialize(to: SocketAddress.length)
+        address.initializeMemory(as: UInt8.self, repeating: 0, count: SocketAddress.storageLength)
+        addressLength.initialize(to: Int32(SocketAddress.storageLength))
         flags.initialize(to: 0)
         transferred.initialize(to: 0)
     }
@@ -218,7 +219,7 @@ extension Socket {
         { [spi, handle] op, routine, err in
             op.flags.pointee = flags.rawValue
             return spi.lpWSPRecvFrom!(handle, op.buffer.baseAddress, op.length, op.transferred, op.flags,
-                                UnsafeMutableRawPointer(op.address), op.addressLength, op.overlapped, routine, err)
+                                op.address, op.addressLength, op.overlapped, routine, err)
         }
     }
 
@@ -230,9 +231,9 @@ extension Socket {
 
     private func transmit(to address: SocketAddress, _ flags: MessageFlags) -> Start {
         { [spi, handle] op, routine, err in
-            op.address.pointee = address.winsock
+            let length = address.write(to: op.address)
             return spi.lpWSPSendTo!(handle, op.buffer.baseAddress, op.length, op.transferred, flags.rawValue,
-                              UnsafeMutableRawPointer(op.address), SocketAddress.length, op.overlapped, routine, err)
+                              op.address, length, op.overlapped, routine, err)
         }
     }
 

@@ -136,15 +136,10 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
     }
 
     private func accept(conditionProc: LPCONDITIONPROC?) throws(WSAError) -> (socket: Socket, peer: SocketAddress) {
-        var sa = WS_sockaddr_in()
-        var len = SocketAddress.length
         var err: Int32 = 0
-        let s = withUnsafeMutablePointer(to: &sa) { p in
-            p.withMemoryRebound(to: WS_sockaddr.self, capacity: 1) { spi.lpWSPAccept!(handle, $0, &len, conditionProc, 0, &err) }
-        }
+        let (s, peer) = SocketAddress.receiving { spi.lpWSPAccept!(handle, $0, $1, conditionProc, 0, &err) }
         guard s != INVALID_SOCKET else { throw WSAError(code: err) }
-        let peer = withUnsafeBytes(of: &sa) { SocketAddress(winsock: $0.baseAddress!, length: len) } ?? .any()
-        return (Socket(provider: provider, handle: s, type: type, overlapped: isOverlapped), peer)
+        return (Socket(provider: provider, handle: s, type: type, overlapped: isOverlapped), peer ?? .any())
     }
 
     /// WSPShutdown: ends receiving, sending or both.
@@ -162,16 +157,10 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
                                                                 UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?) -> Int32)?>)
         throws(WSAError) -> SocketAddress {
         let call = spi[keyPath: entry]!
-        var sa = WS_sockaddr_in()
-        var len = SocketAddress.length
         var err: Int32 = 0
-        let status = withUnsafeMutablePointer(to: &sa) { p in
-            p.withMemoryRebound(to: WS_sockaddr.self, capacity: 1) { call(handle, $0, &len, &err) }
-        }
+        let (status, address) = SocketAddress.receiving { call(handle, $0, $1, &err) }
         guard status == 0 else { throw WSAError(code: err) }
-        guard let address = withUnsafeBytes(of: &sa, { SocketAddress(winsock: $0.baseAddress!, length: len) }) else {
-            throw .addressFamilyNotSupported
-        }
+        guard let address else { throw .addressFamilyNotSupported }
         return address
     }
 
@@ -226,11 +215,10 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
     public func send(_ bytes: [UInt8], to address: SocketAddress, flags: MessageFlags = []) throws(WSAError) -> Int {
         var sent: DWORD = 0
         var err: Int32 = 0
-        var sa = address.winsock
         let status = bytes.withUnsafeBytes { buffer in
-            withUnsafeMutablePointer(to: &sa) { to in
+            address.withWinsock { to, length in
                 spi.lpWSPSendTo!(handle, UnsafeMutableRawPointer(mutating: buffer.baseAddress), DWORD(clamping: buffer.count), &sent,
-                           flags.rawValue, UnsafeMutableRawPointer(to), SocketAddress.length, nil, nil, &err)
+                           flags.rawValue, UnsafeMutableRawPointer(mutating: to), length, nil, nil, &err)
             }
         }
         guard status == 0 else { throw WSAError(code: err) }
@@ -238,25 +226,22 @@ public final class Socket: @unchecked Sendable, Hashable, CustomStringConvertibl
     }
 
     /// WSPRecvFrom: one datagram of at most `maxLength` bytes and its sender
-    /// (nil when it is not an IPv4 address). A longer datagram is truncated
+    /// (nil when it is neither an IPv4 nor an AF_UNIX address). A longer datagram is truncated
     /// and throws WSAEMSGSIZE. A negative or larger than 2 GiB `maxLength` is WSAEINVAL.
     public func recvFrom(maxLength: Int = 65536, flags: MessageFlags = []) throws(WSAError) -> (bytes: [UInt8], sender: SocketAddress?) {
         guard maxLength >= 0, maxLength <= Int(Int32.max) else { throw .invalidArgument }
         var bytes = [UInt8](repeating: 0, count: maxLength)
-        var sa = WS_sockaddr_in()
-        var len = SocketAddress.length
         var got: DWORD = 0
         var inOutFlags = flags.rawValue
         var err: Int32 = 0
-        let status = bytes.withUnsafeMutableBytes { buffer in
-            withUnsafeMutablePointer(to: &sa) { from in
+        let (status, from) = bytes.withUnsafeMutableBytes { buffer in
+            SocketAddress.receiving { sa, len in
                 spi.lpWSPRecvFrom!(handle, buffer.baseAddress, DWORD(clamping: buffer.count), &got, &inOutFlags,
-                             UnsafeMutableRawPointer(from), &len, nil, nil, &err)
+                                   UnsafeMutableRawPointer(sa), len, nil, nil, &err)
             }
         }
         guard status == 0 else { throw WSAError(code: err) }
         bytes.removeSubrange(min(Int(got), bytes.count)...)
-        let from = withUnsafeBytes(of: &sa) { SocketAddress(winsock: $0.baseAddress!, length: len) }
         return (bytes, from)
     }
 
@@ -331,7 +316,7 @@ public struct MessageFlags: OptionSet, Hashable, Sendable {
 /// What an accept condition sees of a connection request (the TCP/IP
 /// provider carries no connect data, so ``callerData`` is empty there).
 public struct ConnectionRequest: Sendable {
-    /// The caller's address (lpCallerId), when it is an IPv4 address.
+    /// The caller's address (lpCallerId), when it is an IPv4 or AF_UNIX address.
     public let caller: SocketAddress?
     /// The local address the caller connected to (lpCalleeId).
     public let callee: SocketAddress?
