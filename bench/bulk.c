@@ -10,6 +10,10 @@
  *   cc -O2 -DUSE_SPI $(pkg-config --cflags ws2spi) -o bulk-spi \
  *       bench/bulk.c $(pkg-config --libs ws2spi) -pthread
  *
+ * With -DNET_UNIX, the same over AF_UNIX stream sockets (the SPI variant
+ * linked with -l:libws2unix.so.2 -lws2_32 instead of -lws2spi; see
+ * bench/pingpong.c).
+ *
  * Prints: bulk MiB_per_s=<...> total_MiB=<...> total_s=<...>
  */
 #include "net.h"

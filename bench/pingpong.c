@@ -17,6 +17,14 @@
  *   cc -O2 -DUSE_SPI $(pkg-config --cflags ws2spi) -o pingpong-spi \
  *       bench/pingpong.c $(pkg-config --libs ws2spi) -pthread
  *
+ * The same over AF_UNIX stream sockets (bench/net.h's -DNET_UNIX; the SPI
+ * variant against the AF_UNIX provider, which exports the same WSP* names,
+ * so it replaces -lws2spi):
+ *   cc -O2 -DNET_UNIX -o pingpong-unix-raw bench/pingpong.c -pthread
+ *   cc -O2 -DNET_UNIX -DUSE_SPI $(pkg-config --cflags ws2spi) -o pingpong-unix-spi \
+ *       bench/pingpong.c -L PREFIX/lib -l:libws2unix.so.2 -lws2_32 -pthread
+ * (TCP_NODELAY is then not set: AF_UNIX has no Nagle.)
+ *
  * Prints: pingpong mode=<mode> rtt_us=<mean microseconds per round trip> total_s=<...>
  */
 #include "net.h"

@@ -7,6 +7,7 @@
  *   cc -O2 -DUSE_SPI $(pkg-config --cflags ws2spi) -o startup-spi \
  *       bench/startup.c -ldl
  *   ./startup-spi PREFIX/lib/libws2spi.so.2
+ *   ./startup-spi PREFIX/lib/libws2unix.so.2     (the AF_UNIX provider)
  *
  * Prints: startup ms=<...>
  */
