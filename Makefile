@@ -11,7 +11,9 @@
 #   make examples         the programs of examples/ and the Swift example, in build/examples
 #   make bench            raw Linux sockets vs. the SPI, with targets
 #   make fuzz             the SPI fuzzer (sanitizers) for FUZZ_SECONDS=600 [FUZZ_SEED=n]
-#                         [FUZZ_THREADS=1-4]; failures with their replay command
+#                         [FUZZ_THREADS=1-4] [FUZZ_FAMILY=inet|unix|both: the TCP/IP
+#                         provider, the AF_UNIX one, or half the time each];
+#                         failures with their replay command
 #   make clean            remove build/ and .build/
 #
 # Two libraries (RULINGS §13): libws2_32.so.2, the Winsock DLL part (host

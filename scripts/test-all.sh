@@ -12,7 +12,8 @@
 #                     exported by exactly one of them)
 #   5 swift-test      swift test
 #   6 c-tests         scripts/run-c-tests.sh build/test-prefix (if present)
-#   6a fuzz           scripts/fuzz.sh build/test-prefix: the fuzzer, fixed seeds (FUZZ_TEST_SEEDS)
+#   6a fuzz           scripts/fuzz.sh build/test-prefix: the fuzzer, fixed seeds (FUZZ_TEST_SEEDS),
+#                     AF_INET (libws2spi.so.2) and AF_UNIX (libws2unix.so.2)
 #   6b cli            Tests/cli/test-ws2ctl.sh: the installed ws2ctl, as a user runs it
 #   6c template       Tests/cli/test-template.sh: ws2ctl new-provider, built out of tree
 #                     with the installed recipe, installed, probed, loaded beside the others
@@ -171,12 +172,13 @@ else
 fi
 
 # 6a. The fuzzer (Tests/fuzz/fuzz.c, sanitizers) for a fixed list of seeds,
-# each one sequence of random calls in its own process (well under 60 s).
+# each one sequence of random calls in its own process, once over the TCP/IP
+# provider (AF_INET) and once over the AF_UNIX one (well under 60 s in all).
 # Change the list here; a failing seed prints its replay command.
 FUZZ_TEST_SEEDS=${FUZZ_TEST_SEEDS:-"1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30"}
 if [ "$installed" -eq 1 ]; then
     run_stage fuzz counts_generic env FUZZ_SEEDS="$FUZZ_TEST_SEEDS" FUZZ_THREADS=1-4 FUZZ_STEPS=200 \
-        FUZZ_OUT=build/fuzz-test bash scripts/fuzz.sh "$prefix"
+        FUZZ_FAMILY=both FUZZ_OUT=build/fuzz-test bash scripts/fuzz.sh "$prefix"
 else
     skip_stage fuzz "the library was not installed"
 fi

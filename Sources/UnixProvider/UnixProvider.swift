@@ -28,6 +28,8 @@ public enum UnixProvider {
         // Windows' AF_UNIX has no expedited data: MSG_OOB is WSAEOPNOTSUPP,
         // and receives pay for no urgent-data check.
         urgentData: false,
+        // No handshake: a connect is done, or refused (a full backlog), at once.
+        connectsAtOnce: true,
         // A datagram sent to a name nobody holds fails at once (ECONNREFUSED).
         deferredDatagramErrors: false,
         // After the socket's own SD_RECEIVE: the peer has closed once the

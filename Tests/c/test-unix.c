@@ -720,3 +720,64 @@ TEST(unix_nonblocking) {
     CHECK(s2 != INVALID_SOCKET);
     stop();
 }
+
+/* A listener whose backlog is full refuses (WSAECONNREFUSED), blocking or
+ * not, at once: a connect is never reported in progress, or done, without
+ * a peer, and a blocking one never waits in the kernel where no close could
+ * end it. (Found by the fuzzer.) */
+TEST(unix_full_backlog_refuses) {
+    start();
+    int len;
+    SOCKADDR_UN a = abstract_addr("full", &len);
+    SOCKET l = usock(SOCK_STREAM, 0);
+    CHECK_OK(U.lpWSPBind(l, (struct sockaddr *)&a, len, lpErrno));
+    CHECK_OK(U.lpWSPListen(l, 1, lpErrno));
+    int refused = 0, connected = 0;
+    for (int i = 0; i < 8; i++) {
+        SOCKET c = usock(SOCK_STREAM, 0);
+        u_long one = 1;
+        CHECK_OK(U.lpWSPIoctlSocket(c, FIONBIO, &one, lpErrno));
+        int err = 0;
+        if (U.lpWSPConnect(c, (struct sockaddr *)&a, len, NULL, NULL, 0, NULL, NULL, &err) == 0) harness_fail(__FILE__, __LINE__, "a non-blocking connect returned 0");
+        if (err == WSAECONNREFUSED) { refused++; continue; }
+        CHECK_EQ(err, WSAEWOULDBLOCK);
+        /* "in progress" means connected, with a peer */
+        SOCKADDR_UN peer;
+        int plen = sizeof peer;
+        CHECK_OK(U.lpWSPGetPeerName(c, (struct sockaddr *)&peer, &plen, lpErrno));
+        connected++;
+    }
+    CHECK(connected >= 1);
+    CHECK(refused >= 1);
+    /* blocking: refused at once */
+    SOCKET b = usock(SOCK_STREAM, 0);
+    double t0 = t_now();
+    CHECK_WSA(U.lpWSPConnect(b, (struct sockaddr *)&a, len, NULL, NULL, 0, NULL, NULL, lpErrno), WSAECONNREFUSED);
+    CHECK(t_now() - t0 < 1.0);
+    /* room again once one is accepted */
+    int err = 0;
+    SOCKET s = U.lpWSPAccept(l, NULL, NULL, NULL, 0, &err);
+    CHECK(s != INVALID_SOCKET);
+    SOCKET b2 = usock(SOCK_STREAM, 0);
+    CHECK_OK(U.lpWSPConnect(b2, (struct sockaddr *)&a, len, NULL, NULL, 0, NULL, NULL, lpErrno));
+    stop();
+}
+
+/* WSPGetPeerName gives the kernel's name at the kernel's length, whatever
+ * length the connect was given (a path with padding after its NUL).
+ * (Found by the fuzzer.) */
+TEST(unix_peer_name_is_the_kernels) {
+    start();
+    int len;
+    SOCKADDR_UN a = path_addr("peer", &len);
+    SOCKET l = listener_at(&a, len, 0);
+    SOCKET c = usock(SOCK_STREAM, 0);
+    CHECK_OK(U.lpWSPConnect(c, (struct sockaddr *)&a, (int)sizeof a, NULL, NULL, 0, NULL, NULL, lpErrno));
+    SOCKADDR_UN peer;
+    int plen = sizeof peer;
+    CHECK_OK(U.lpWSPGetPeerName(c, (struct sockaddr *)&peer, &plen, lpErrno));
+    CHECK_EQ(plen, len);
+    CHECK_EQ(strcmp(peer.sun_path, a.sun_path), 0);
+    (void)l;
+    stop();
+}

@@ -1,4 +1,5 @@
-/* fuzz.c: a random-sequence fuzzer for the Winsock 2 SPI (libws2spi.so.2).
+/* fuzz.c: a random-sequence fuzzer for the Winsock 2 SPI (libws2spi.so.2,
+ * the TCP/IP provider; with -DFUZZ_UNIX libws2unix.so.2, the AF_UNIX one).
  *
  * Built like a user's program (the installed ws2spi.h, pkg-config), with
  * -fsanitize=address,undefined. One sequence = one seed: 1-4 worker threads
@@ -21,16 +22,40 @@
  * zero, every pending overlapped operation has completed, and the process has
  * as many descriptors as after a warm-up start-up/clean-up cycle.
  *
- *   fuzz --seed S [--steps N] [--threads T] [--verbose] [--no-lowptr]
+ *   fuzz --seed S [--steps N] [--threads T] [--verbose] [--no-lowptr] [--no-full-backlog]
  *        one sequence in this process; exit 0 = pass (the replay form)
  *   fuzz --seconds X [--seed S] [--threads 1-4] ...
  *        seeds S, S+1, ... each in a forked child, for X seconds
  *   fuzz --seeds 1,2,3 [--threads 1-4] ...
  *        exactly these seeds, each in a forked child
+ * --no-full-backlog leaves out the close-while-blocked connect scenario (it
+ * fills a listener's backlog first: a provider known to fail there).
  * In the two driver modes a failing seed is re-run with fewer steps (a
  * bisection of --steps) and the shortest failing command line is printed.
  * The last line is "N passed, M failed". --threads A-B derives each seed's
  * thread count from the seed (A + seed % (B-A+1)).
+ *
+ * The family: built as is, the sockets are AF_INET (link -lws2spi); built
+ * with -DFUZZ_UNIX they are AF_UNIX (link -l:libws2unix.so.2, which exports
+ * the same WSP* functions) and the addresses SOCKADDR_UN: mostly abstract
+ * names unique to the process ("\0ws2fz.PID.N"), sometimes path names
+ * relative to a directory of the run (TMPDIR or /tmp, ws2fz-PID, the
+ * working directory during a sequence, so that a name cut short by a
+ * hostile length stays inside it; removed at the end, or by the driver
+ * after a crash), absolute path names in it, autobind (the family alone),
+ * names of live and closed sockets, a name nobody listens on, and hostile
+ * ones: lengths 0..200 and beyond 110, wrong families, a 108-byte path with
+ * no NUL, garbage names, NULL and low pointers; every address is passed in
+ * a buffer of exactly the bytes the provider may read (at most 110), so
+ * that ASan's interceptors see an over-read. AF_UNIX has no urgent data:
+ * MSG_OOB never succeeds (WSAEOPNOTSUPP), SO_OOBINLINE and every option
+ * outside SOL_SOCKET / SOL_PROVIDER's PVD_CONFIG never do (WSAENOPROTOOPT,
+ * or WSAEINVAL for a level it does not know), SIOCATMARK is TRUE.
+ * Returned addresses (getsockname, getpeername, accept, recvfrom, the
+ * condition function's) are checked in both builds: the family, the length
+ * (AF_INET 16; AF_UNIX 2..110, a path name ending at its NUL), nothing
+ * written past the reported length, WSAEFAULT never for a buffer of the
+ * largest address.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -51,6 +76,19 @@
 #include <sys/stat.h>
 #include <ws2spi.h>
 
+/* The family under test: its sockets, its addresses, the longest address
+ * (the natural size of an address buffer). */
+#ifdef FUZZ_UNIX
+#define FZ_AF AF_UNIX
+#define FZ_FAMILY_NAME "AF_UNIX"
+typedef SOCKADDR_UN fz_addr;
+#else
+#define FZ_AF AF_INET
+#define FZ_FAMILY_NAME "AF_INET"
+typedef struct sockaddr_in fz_addr;
+#endif
+#define FZ_ALEN ((int)sizeof(fz_addr))
+
 /* The sanitizers' defaults, so that a replay command needs no environment:
  * no leak report (the library's runtime keeps its globals; the fuzzer keeps
  * every overlapped buffer until exit on purpose), stop at the first error. */
@@ -69,8 +107,37 @@ static double opt_seconds = -1;
 static char *opt_seeds;
 static int opt_minimize = 1;
 static int opt_call_ms = 5000;
+static int opt_no_backlog;      /* leave out the connect scenario that fills a listener's backlog */
 static const char *opt_log_dir = NULL;
 static const char *self_path = "fuzz";
+
+#ifdef FUZZ_UNIX
+/* The directory of a sequence's path names: TMPDIR (if short) or /tmp,
+ * ws2fz-PID. A sequence runs in it (its working directory), so relative
+ * names, also when a hostile length cuts them short, never leave it. */
+static char rundir[80];
+static char startdir[4096];
+static const char *rundir_base(void) {
+    const char *b = getenv("TMPDIR");
+    return b && b[0] == '/' && strlen(b) < 40 ? b : "/tmp";
+}
+static void rundir_name(char *out, size_t cap, long pid) { snprintf(out, cap, "%s/ws2fz-%ld", rundir_base(), pid); }
+/* Removes a run directory and the socket files in it (the fuzzer makes no
+ * subdirectories). */
+static void rundir_remove(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char path[600];
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+#endif
 
 /* ---------------------------------------------------- shared state & checks */
 #define MAXSLOTS 40
@@ -120,6 +187,9 @@ static void fail(const char *fmt, ...) {
     fprintf(stderr, "FAIL seed %llu (steps %d, threads %d): %s%s%s\n", cur_seed, cur_steps, cur_threads, msg,
             lastcall[0] ? " -- the call: " : "", lastcall);
     fflush(stderr);
+#ifdef FUZZ_UNIX
+    if (rundir[0]) rundir_remove(rundir);
+#endif
     _exit(3);
 }
 
@@ -301,6 +371,10 @@ struct rec {
     int claimed;       /* a thread is closing it */
     int privat;        /* a scenario's own socket: not picked */
     u_short port;      /* bound port (network order), 0 if unknown */
+#ifdef FUZZ_UNIX
+    SOCKADDR_UN name;  /* AF_UNIX: the bound name, as getsockname gave it */
+    int namelen;       /* its length; 0 if unknown or unnamed */
+#endif
     const char *origin; /* the action that made it, */
     int creator, step;  /* on which thread, at which step */
 };
@@ -309,8 +383,14 @@ static struct rec recs[MAXREC];
 static int nrec;
 static int live_socks;
 static pthread_mutex_t tmu = PTHREAD_MUTEX_INITIALIZER;
+#ifdef FUZZ_UNIX
+static SOCKADDR_UN dead_name;       /* a name held by a bound, not listening, stream socket
+                                       of the fuzzer, and by no datagram socket: refused */
+static int dead_len;
+#else
 static u_short dead_port;           /* network order: a port held by a bound, not listening,
                                        TCP socket and a UDP socket of the fuzzer: connects are refused */
+#endif
 
 static __thread const char *cur_action = "setup";
 static __thread int cur_step;
@@ -358,6 +438,7 @@ static int pick_rec(struct thr *t, int kind, int want_closed, int claim) {
     pthread_mutex_unlock(&tmu);
     return found;
 }
+#ifndef FUZZ_UNIX
 static u_short pick_port(struct thr *t) {
     int r = (int)rnd(t, 100);
     uint32_t x = rnd32(t);
@@ -376,6 +457,7 @@ static u_short pick_port(struct thr *t) {
     pthread_mutex_unlock(&tmu);
     return p;
 }
+#endif
 
 /* A SOCKET argument. *ri gets the record index (or -1). */
 static SOCKET pick_sock(struct thr *t, struct cx *c, int *ri) {
@@ -421,15 +503,149 @@ static HWND pick_window(struct thr *t) {
     return (HWND)(uintptr_t)(x | 1);
 }
 
-static u_long hton32(u_long v) {
+static __attribute__((unused)) u_long hton32(u_long v) {
     return ((v & 0xFFu) << 24) | ((v & 0xFF00u) << 8) | ((v >> 8) & 0xFF00u) | (v >> 24);
 }
 
+#ifdef FUZZ_UNIX
+/* AF_UNIX names. Every name the fuzzer makes is new (a counter of the
+ * process): abstract names carry the process id, path names live in the
+ * run's directory. Fixed widths: the lengths do not depend on the counter. */
+static atomic_uint name_seq;
+static int fresh_abstract(SOCKADDR_UN *a) {
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    int n = snprintf(a->sun_path + 1, sizeof a->sun_path - 1, "ws2fz.%07ld.%06x", (long)getpid() % 10000000,
+                     atomic_fetch_add(&name_seq, 1) & 0xFFFFFFu);
+    return 2 + 1 + n;
+}
+/* A path name relative to the run's directory: with its NUL, without it
+ * (namelen may include it or not), or the whole structure. */
+static int fresh_path(struct thr *t, SOCKADDR_UN *a) {
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    int n = snprintf(a->sun_path, sizeof a->sun_path, "fz%06x", atomic_fetch_add(&name_seq, 1) & 0xFFFFFFu);
+    switch (rnd(t, 4)) {
+    case 0: return 2 + n;
+    case 1: return FZ_ALEN;
+    default: return 2 + n + 1;
+    }
+}
+/* An absolute path name in the run's directory (its exact length only: a
+ * shorter one would name a file outside). */
+static int fresh_abs_path(SOCKADDR_UN *a) {
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    int n = snprintf(a->sun_path, sizeof a->sun_path, "%s/fz%06x", rundir, atomic_fetch_add(&name_seq, 1) & 0xFFFFFFu);
+    return 2 + n + 1;
+}
+/* The name of one of the fuzzer's sockets (live; with closed_too also one it
+ * closed: an abstract name is gone then, a path name's file stays with
+ * nobody behind it), else the dead name. One random number whatever the
+ * table holds. */
+static int known_name(struct thr *t, SOCKADDR_UN *a, int closed_too) {
+    uint32_t x = rnd32(t);
+    int live_only = !closed_too || (x & 3) != 0;
+    x >>= 2;
+    pthread_mutex_lock(&tmu);
+    int n = 0, len = dead_len;
+    *a = dead_name;
+#define NAMED(r) ((r)->kind == K_SOCK && (r)->namelen > 2 && !(r)->privat && (!live_only || !(r)->closed))
+    for (int i = 0; i < nrec; i++) if (NAMED(&recs[i])) n++;
+    if (n) {
+        int k = (int)(x % (uint32_t)n);
+        for (int i = 0; i < nrec; i++)
+            if (NAMED(&recs[i]) && k-- == 0) { *a = recs[i].name; len = recs[i].namelen; break; }
+    }
+#undef NAMED
+    pthread_mutex_unlock(&tmu);
+    return len;
+}
+/* A hostile length for an AF_UNIX address: 0..200, around the bounds, huge. */
+static int pick_ulen(struct thr *t, int natural) {
+    static const int odd[] = { 0, 1, 2, 3, 108, 109, 110, 111, 200, -1, INT_MIN, INT_MAX, 65536 };
+    switch (rnd(t, 4)) {
+    case 0: return (int)rnd(t, 201);
+    case 1: return natural + (chance(t, 50) ? 1 : -1);
+    default: return odd[rnd(t, sizeof odd / sizeof *odd)];
+    }
+}
+
+/* An address argument for bind/connect/sendto: an AF_UNIX name (see the top
+ * of the file), now and then hostile. It is passed in a buffer of exactly
+ * the bytes the provider may read (the length, at most 110), freed by the
+ * caller after the call (*tofree). *plen gets the length to pass. */
+static const struct sockaddr *pick_addr(struct thr *t, struct cx *c, int *plen, int for_bind, int required, char **tofree) {
+    SOCKADDR_UN a;
+    int len, exact = 0;
+    int r = rnd(t, 100);
+    if (for_bind) {
+        if (r < 45) len = fresh_abstract(&a);
+        else if (r < 63) len = fresh_path(t, &a);
+        else if (r < 68) { len = fresh_abs_path(&a); exact = 1; }
+        else if (r < 82) { memset(&a, 0, sizeof a); a.sun_family = AF_UNIX; len = 2; }   /* autobind */
+        else { len = known_name(t, &a, 0); exact = a.sun_path[0] == '/'; }                /* in use */
+    } else {
+        if (r < 62) len = known_name(t, &a, 1);
+        else if (r < 76) { a = dead_name; len = dead_len; }
+        else if (r < 82) len = fresh_abstract(&a);                                        /* nobody */
+        else if (r < 86) len = fresh_path(t, &a);                                         /* no such file */
+        else if (r < 90) { memset(&a, 0, sizeof a); a.sun_family = AF_UNIX; len = 2; }    /* no name at all */
+        else len = known_name(t, &a, 0);
+        exact = a.sun_path[0] == '/';
+    }
+    int h = rnd(t, 100);
+    if (h < 4) { a.sun_family = (u_short)rnd(t, 40); if (a.sun_family != AF_UNIX) c->hostile = 1; }
+    else if (h < 6) { a.sun_family = (u_short)rnd32(t); if (a.sun_family != AF_UNIX) c->hostile = 1; }
+    else if (h < 9) {   /* an AF_INET address */
+        struct sockaddr_in in;
+        memset(&in, 0, sizeof in);
+        in.sin_family = AF_INET;
+        in.sin_port = (u_short)rnd32(t);
+        in.sin_addr.S_un.S_addr = hton32(INADDR_LOOPBACK);
+        memset(&a, 0, sizeof a);
+        memcpy(&a, &in, sizeof in);
+        len = sizeof in;
+        exact = 0;
+        c->hostile = 1;
+    } else if (h < 13) {   /* a relative path filling sun_path, no NUL: Linux takes all 108 bytes */
+        int n = snprintf(a.sun_path, sizeof a.sun_path, "fz%06x.", atomic_fetch_add(&name_seq, 1) & 0xFFFFFFu);
+        memset(a.sun_path + n, 'x', sizeof a.sun_path - (size_t)n);
+        a.sun_family = AF_UNIX;
+        len = chance(t, 70) ? FZ_ALEN : FZ_ALEN + 1 + (int)rnd(t, 90);
+        exact = 0;
+        c->hostile = 1;
+    } else if (h < 16) {   /* an abstract name of garbage (a valid name) */
+        memset(&a, 0, sizeof a);
+        a.sun_family = AF_UNIX;
+        for (size_t i = 1; i < sizeof a.sun_path; i++) a.sun_path[i] = (char)rnd32(t);
+        len = 3 + (int)rnd(t, 108);
+        exact = 0;
+    } else if (h < 18) {   /* a relative path of garbage: 'f' first, no '/' */
+        memset(&a, 0, sizeof a);
+        a.sun_family = AF_UNIX;
+        a.sun_path[0] = 'f';
+        for (size_t i = 1; i < sizeof a.sun_path; i++) { a.sun_path[i] = (char)rnd32(t); if (a.sun_path[i] == '/') a.sun_path[i] = '_'; }
+        len = 3 + (int)rnd(t, 108);
+        exact = 0;
+        c->hostile = 1;
+    }
+    if (!exact && chance(t, 12)) { int l2 = pick_ulen(t, len); if (l2 != len) { len = l2; c->hostile = 1; } }
+    /* exactly what may be read: the length, at most sizeof(SOCKADDR_UN) */
+    size_t size = len <= 0 ? 0 : (size_t)(len < FZ_ALEN ? len : FZ_ALEN);
+    char *buf = malloc(size ? size : 1);
+    memcpy(buf, &a, size);
+    *tofree = buf;
+    *plen = len;
+    return (const struct sockaddr *)pick_ptr(t, buf, c, required, 6);
+}
+#else
 /* An address argument for bind/connect/sendto, in t->big: 127.0.0.0/8 (or
  * 0.0.0.0) only, on one of the fuzzer's ports, a freed one or 0; now and then
  * a wrong family, garbage padding, a short, negative or huge length, NULL or
- * low. *plen gets the length to pass. */
-static const struct sockaddr *pick_addr(struct thr *t, struct cx *c, int *plen, int for_bind, int required) {
+ * low. *plen gets the length to pass; *tofree is NULL. */
+static const struct sockaddr *pick_addr(struct thr *t, struct cx *c, int *plen, int for_bind, int required, char **tofree) {
+    *tofree = NULL;
     memset(t->big, 0, 64);
     struct sockaddr_in *a = (struct sockaddr_in *)t->big;
     a->sin_family = AF_INET;
@@ -448,6 +664,7 @@ static const struct sockaddr *pick_addr(struct thr *t, struct cx *c, int *plen, 
     *plen = len;
     return (const struct sockaddr *)pick_ptr(t, a, c, required, 6);
 }
+#endif
 
 /* An output buffer of `len` bytes (exact size, so ASan's interceptors see an
  * overrun), or t->big for negative and huge lengths. Free with out_free. */
@@ -530,6 +747,17 @@ static int CALLBACK cond_proc(LPWSABUF caller, LPWSABUF callerData, LPWSABUF cal
     if (caller && caller->buf && caller->len >= 8) {
         volatile char x = caller->buf[0]; (void)x;   /* readable */
     }
+    /* the caller's and our address: the family, 2..110 bytes (AF_UNIX), 16 (AF_INET) */
+    LPWSABUF ids[2] = { caller, callee };
+    for (int i = 0; i < 2; i++) {
+        if (!ids[i] || !ids[i]->buf) continue;
+        u_short fam;
+        memcpy(&fam, ids[i]->buf, 2);
+        long n = (long)ids[i]->len;
+        if (n < 2 || n > FZ_ALEN || (FZ_AF == AF_INET && n != FZ_ALEN))
+            fail("condition function got %s of %ld bytes", i ? "lpCalleeId" : "lpCallerId", n);
+        if (fam != FZ_AF) fail("condition function got %s of family %u", i ? "lpCalleeId" : "lpCallerId", fam);
+    }
     switch (data % 4) { case 0: case 1: return CF_ACCEPT; case 2: return CF_REJECT; default: return CF_DEFER; }
 }
 static void CALLBACK select_cb(SOCKET s, int32_t ev, int err, DWORD data) {
@@ -577,23 +805,34 @@ static void make_nonblocking(SOCKET s) {
     if (CALL("WSPIoctlSocket(FIONBIO) on a new socket", WSPIoctlSocket(s, FIONBIO, &on, &e)) != 0)
         fail("WSPIoctlSocket(FIONBIO, 1) on a new socket %#x failed: %d", s, e);
 }
+/* Records the bound port (AF_INET) or name (AF_UNIX) of a socket. */
 static void note_port(int ri) {
-    struct sockaddr_in a;
+    fz_addr a;
     int len = sizeof a, e = SENT;
-    if (WSPGetSockName((SOCKET)recs[ri].h, (struct sockaddr *)&a, &len, &e) == 0 && a.sin_port) {
+    if (WSPGetSockName((SOCKET)recs[ri].h, (struct sockaddr *)&a, &len, &e) != 0) return;
+#ifdef FUZZ_UNIX
+    if (len > 2 && len <= FZ_ALEN) {
+        pthread_mutex_lock(&tmu);
+        recs[ri].name = a;
+        recs[ri].namelen = len;
+        pthread_mutex_unlock(&tmu);
+    }
+#else
+    if (a.sin_port) {
         pthread_mutex_lock(&tmu);
         recs[ri].port = a.sin_port;
         pthread_mutex_unlock(&tmu);
     }
+#endif
 }
 
 static void act_socket(struct thr *t) {
     CX;
-    int af = AF_INET, type = chance(t, 60) ? SOCK_STREAM : SOCK_DGRAM, proto = 0;
+    int af = FZ_AF, type = chance(t, 60) ? SOCK_STREAM : SOCK_DGRAM, proto = 0;
     int flags = chance(t, 40) ? WSA_FLAG_OVERLAPPED : 0;
     DWORD prov = 0;
     int r = rnd(t, 100);
-    if (r < 30) proto = type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+    if (r < 30) proto = FZ_AF == AF_UNIX ? 0 : type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
     else if (r < 36) { af = (int)rnd(t, 30); c.hostile = 1; }
     else if (r < 42) { type = (int)rnd(t, 210); c.hostile = 1; if (type == SOCK_RAW) type = SOCK_RDM; }
     else if (r < 46) { proto = (int)rnd32(t); c.hostile = 1; }
@@ -691,10 +930,12 @@ static void act_bind(struct thr *t) {
     CX;
     int ri, len;
     SOCKET s = pick_sock(t, &c, &ri);
-    const struct sockaddr *a = pick_addr(t, &c, &len, 1, 1);
+    char *tofree;
+    const struct sockaddr *a = pick_addr(t, &c, &len, 1, 1, &tofree);
     int *ep = pick_errp(t, &err, &c);
     int rc = CALL("WSPBind", WSPBind(s, a, len, ep));
     vlog("WSPBind(%#x, %p, %d) = %d err %d", s, (void *)a, len, rc, err);
+    free(tofree);
     check("WSPBind", rc == 0, rc != 0 && rc != SOCKET_ERROR, rc, err, &c);
     if (rc == 0 && ri >= 0) note_port(ri);
 }
@@ -716,7 +957,8 @@ static void act_connect(struct thr *t) {
     CX;
     int ri, len;
     SOCKET s = pick_sock(t, &c, &ri);
-    const struct sockaddr *a = pick_addr(t, &c, &len, 0, 1);
+    char *tofree;
+    const struct sockaddr *a = pick_addr(t, &c, &len, 0, 1, &tofree);
     WSABUF cd = { 0, NULL }, ce = { 0, NULL };
     LPWSABUF pcd = NULL, pce = NULL;
     char cdbuf[16];
@@ -731,14 +973,53 @@ static void act_connect(struct thr *t) {
     int *ep = pick_errp(t, &err, &c);
     int rc = CALL("WSPConnect", WSPConnect(s, a, len, pcd, pce, g, sq, gq, ep));
     vlog("WSPConnect(%#x, %p, %d, g=%u) = %d err %d", s, (void *)a, len, g, rc, err);
+    free(tofree);
     check("WSPConnect", rc == 0, rc != 0 && rc != SOCKET_ERROR, rc, err, &c);
+}
+
+/* An address the provider wrote into `buf`, a buffer of `cap` bytes (0..4096)
+ * filled with 0xA5 before the call, reporting `len` bytes. `trunc`: the
+ * call cuts an address to the buffer (recvfrom) rather than failing. */
+static void check_ret_addr(const char *nm, const char *buf, int cap, int len, int trunc) {
+    if (len > cap) fail("%s reported an address of %d bytes in a buffer of %d", nm, len, cap);
+    int cut = trunc && len == cap;   /* perhaps cut short */
+    if (len < 2) {
+        if (!cut) fail("%s reported an address of %d bytes", nm, len);
+        return;
+    }
+    u_short fam;
+    memcpy(&fam, buf, 2);
+    if (fam != FZ_AF) fail("%s returned family %u, expected %s", nm, fam, FZ_FAMILY_NAME);
+    for (int i = len; i < cap; i++)
+        if ((unsigned char)buf[i] != 0xA5) fail("%s wrote byte %d of the address buffer, past the %d bytes it reported", nm, i, len);
+#ifdef FUZZ_UNIX
+    if (len > FZ_ALEN) fail("%s reported an AF_UNIX address of %d bytes (at most 110)", nm, len);
+    const char *path = buf + 2;
+    int n = len - 2;
+    if (n > 0 && path[0] != 0 && !cut) {   /* a path name: the kernel's length is 2 + strlen + 1 */
+        const char *z = memchr(path, 0, (size_t)n);
+        if (len < FZ_ALEN ? z != path + n - 1 : (z && z != path + n - 1))
+            fail("%s returned a path name of %d bytes whose NUL is at %d", nm, len, z ? (int)(z - path) : -1);
+        /* relative names start with "fz", absolute ones with the run's directory */
+        if (path[0] != 'f' && strncmp(path, rundir, strlen(rundir)))
+            fail("%s returned path name \"%.*s\": no name the fuzzer made", nm, n, path);
+    }
+#else
+    if (len != FZ_ALEN && !cut) fail("%s reported %d bytes for an AF_INET address", nm, len);
+    if (len >= 8) {
+        struct sockaddr_in a;
+        memcpy(&a, buf, 8);
+        u_long ip = hton32(a.sin_addr.S_un.S_addr);
+        if (ip != 0 && (ip >> 24) != 127) fail("%s returned %#lx: the fuzzer uses 127.0.0.0/8 only", nm, (unsigned long)ip);
+    }
+#endif
 }
 
 static void act_accept(struct thr *t) {
     CX;
     int ri;
     SOCKET s = pick_sock(t, &c, &ri);
-    int len = chance(t, 70) ? (int)sizeof(struct sockaddr_in) : pick_len(t, 16);
+    int len = chance(t, 70) ? FZ_ALEN : pick_len(t, FZ_ALEN);
     int alen = len;
     char *buf = out_buf(t, len);
     struct sockaddr *addr = (struct sockaddr *)buf;
@@ -749,20 +1030,23 @@ static void act_accept(struct thr *t) {
     else if (r < 18) { plen = NULL; c.hostile = 1; }
     else if (r < 21 && opt_lowptr) { addr = (struct sockaddr *)low_ptr(t); c.hostile = 1; }
     else if (r < 24 && opt_lowptr) { plen = (int *)low_ptr(t); c.hostile = 1; }
-    if (len != (int)sizeof(struct sockaddr_in) && addr) c.hostile = 1;
+    if (len != FZ_ALEN && addr) c.hostile = 1;
     LPCONDITIONPROC cp = NULL;
     DWORD data = rnd32(t);
     if (chance(t, 30)) cp = cond_proc;
     else if (opt_lowptr && chance(t, 3)) { cp = (LPCONDITIONPROC)low_ptr(t); c.hostile = 1; }
     int *ep = pick_errp(t, &err, &c);
     SOCKET n = CALL("WSPAccept", WSPAccept(s, addr, plen, cp, data, ep));
-    vlog("WSPAccept(%#x, %p, %p(%d), %p) = %#x err %d", s, (void *)addr, (void *)plen, len, (void *)cp, n, err);
+    vlog("WSPAccept(%#x, %p, %p(%d), %p) = %#x err %d len %d", s, (void *)addr, (void *)plen, len, (void *)cp, n, err, alen);
+    int mine = addr == (struct sockaddr *)buf && plen == &alen && len >= 0 && len <= 4096;
+    if (n != INVALID_SOCKET && mine) check_ret_addr("WSPAccept", buf, len, alen, 0);
     out_free(t, buf);
     check("WSPAccept", n != INVALID_SOCKET, 0, n, err, &c);
+    /* a buffer for the largest address is never too small */
+    if (n == INVALID_SOCKET && mine && len >= FZ_ALEN && !c.noerr && !c.fault && (cp == NULL || cp == cond_proc) && err == WSAEFAULT)
+        fail("WSPAccept failed with WSAEFAULT with a %d-byte address buffer", len);
     if (n == INVALID_SOCKET) return;
     if (n & 0x80000000u) fail("WSPAccept returned %#x: provider handles never have bit 31 set", n);
-    if (addr == (struct sockaddr *)buf && plen == &alen && len >= 16 && len <= 4096 && alen > len)
-        fail("WSPAccept set *addrlen to %d, more than the %d given", alen, len);
     make_nonblocking(n);
     int ovl = ri >= 0 ? recs[ri].ovl : 0;
     int ni = add_rec(K_SOCK, n, SOCK_STREAM, ovl, 0);
@@ -798,11 +1082,13 @@ static void act_send(struct thr *t, int to) {
     int rc;
     if (to) {
         int alen;
-        const struct sockaddr *a = pick_addr(t, &c, &alen, 0, 0);
+        char *tofree;
+        const struct sockaddr *a = pick_addr(t, &c, &alen, 0, 0, &tofree);
         if (chance(t, 10)) a = NULL;     /* sendto without an address: connected datagram */
         rc = CALL("WSPSendTo", WSPSendTo(s, buf, len, psent, flags, (LPVOID)a, alen, ov, routine, ep));
         vlog("WSPSendTo(%#x, %p, %u, f=%#x, %p, %d, ov=%p, cr=%p) = %d err %d n=%u", s, (void *)buf, len, flags,
              (void *)a, alen, (void *)ov, (void *)(uintptr_t)routine, rc, err, sent);
+        free(tofree);   /* the address is read by the call, also an overlapped one */
     } else {
         rc = CALL("WSPSend", WSPSend(s, buf, len, psent, flags, ov, routine, ep));
         vlog("WSPSend(%#x, %p, %u, f=%#x, ov=%p, cr=%p) = %d err %d n=%u", s, (void *)buf, len, flags,
@@ -811,6 +1097,13 @@ static void act_send(struct thr *t, int to) {
     after_overlapped(o, rc, err, ri >= 0 && recs[ri].ovl, c.noerr);
     check(to ? "WSPSendTo" : "WSPSend", rc == 0, rc != 0 && rc != SOCKET_ERROR, rc, err, &c);
     if (rc == 0 && psent == &sent && !ov && sent > len) fail("WSPSend reported %u bytes sent of %u", sent, len);
+#ifdef FUZZ_UNIX
+    /* AF_UNIX has no urgent data: MSG_OOB is WSAEOPNOTSUPP, never sent, never posted */
+    if ((flags & MSG_OOB) && !c.uninit) {
+        if (rc == 0) fail("%s with flags %#x (MSG_OOB) succeeded on AF_UNIX", to ? "WSPSendTo" : "WSPSend", flags);
+        if (!c.noerr && err == WSA_IO_PENDING) fail("%s with flags %#x (MSG_OOB) was posted on AF_UNIX", to ? "WSPSendTo" : "WSPSend", flags);
+    }
+#endif
 }
 
 static void act_recv(struct thr *t, int from) {
@@ -839,7 +1132,7 @@ static void act_recv(struct thr *t, int from) {
     int *ep = pick_errp(t, &err, &c);
     int rc;
     if (from) {
-        int flen = chance(t, 70) ? 16 : pick_len(t, 16);
+        int flen = chance(t, 70) ? FZ_ALEN : pick_len(t, FZ_ALEN);
         char *fbuf = out_buf(t, flen);
         int fl2 = flen;
         LPVOID pfrom = fbuf;
@@ -848,14 +1141,17 @@ static void act_recv(struct thr *t, int from) {
         if (r2 < 10) { pfrom = NULL; pflen = NULL; }
         else if (r2 < 14) { pflen = NULL; c.hostile = 1; }
         else if (r2 < 17 && opt_lowptr) { pfrom = low_ptr(t); c.hostile = 1; }
-        if (flen != 16) c.hostile = 1;
+        if (flen != FZ_ALEN) c.hostile = 1;
         if (ov) {   /* the from-address is written at completion: it must live */
-            fbuf = malloc(64); pfrom = pfrom ? (void *)fbuf : NULL; pflen = malloc(sizeof(int)); *pflen = 16;
-            c.hostile |= 0;
+            out_free(t, fbuf);
+            fbuf = malloc(FZ_ALEN); pfrom = pfrom ? (void *)fbuf : NULL; pflen = malloc(sizeof(int)); *pflen = FZ_ALEN;
         }
         rc = CALL("WSPRecvFrom", WSPRecvFrom(s, pbuf, len, pgot, pflags, pfrom, pflen, ov, routine, ep));
-        vlog("WSPRecvFrom(%#x, %p, %u, f=%#x, from=%p, ov=%p, cr=%p) = %d err %d n=%u", s, (void *)pbuf, len, flags,
-             pfrom, (void *)ov, (void *)(uintptr_t)routine, rc, err, got);
+        vlog("WSPRecvFrom(%#x, %p, %u, f=%#x, from=%p(%d), ov=%p, cr=%p) = %d err %d n=%u fromlen %d", s, (void *)pbuf, len, flags,
+             pfrom, flen, (void *)ov, (void *)(uintptr_t)routine, rc, err, got, fl2);
+        /* a datagram's sender, cut to the buffer (a stream's recvfrom writes none) */
+        if (!ov && rc == 0 && ri >= 0 && !c.stale && recs[ri].type == SOCK_DGRAM && pfrom == fbuf && pflen == &fl2 && flen >= 2 && flen <= 4096)
+            check_ret_addr("WSPRecvFrom", fbuf, flen, fl2, 1);
         if (!ov) out_free(t, fbuf);
     } else {
         rc = CALL("WSPRecv", WSPRecv(s, pbuf, len, pgot, pflags, ov, routine, ep));
@@ -865,6 +1161,12 @@ static void act_recv(struct thr *t, int from) {
     after_overlapped(o, rc, err, ri >= 0 && recs[ri].ovl, c.noerr);
     check(from ? "WSPRecvFrom" : "WSPRecv", rc == 0, rc != 0 && rc != SOCKET_ERROR, rc, err, &c);
     if (rc == 0 && pgot == &got && !ov && pbuf == buf && got > len) fail("WSPRecv reported %u bytes for a %u-byte buffer", got, len);
+#ifdef FUZZ_UNIX
+    if ((flags & MSG_OOB) && pflags == &fl && !c.uninit) {
+        if (rc == 0) fail("%s with flags %#x (MSG_OOB) succeeded on AF_UNIX", from ? "WSPRecvFrom" : "WSPRecv", flags);
+        if (!c.noerr && err == WSA_IO_PENDING) fail("%s with flags %#x (MSG_OOB) was posted on AF_UNIX", from ? "WSPRecvFrom" : "WSPRecv", flags);
+    }
+#endif
     if (!ov) free(buf);
 }
 
@@ -873,28 +1175,23 @@ static void act_names(struct thr *t) {
     int ri;
     int peer = chance(t, 50);
     SOCKET s = pick_sock(t, &c, &ri);
-    int len = chance(t, 60) ? 16 : pick_len(t, 16);
+    int len = chance(t, 60) ? FZ_ALEN : pick_len(t, FZ_ALEN);
     char *buf = out_buf(t, len);
     int l2 = len;
     struct sockaddr *name = pick_ptr(t, buf, &c, 1, 6);
     int *plen = pick_ptr(t, &l2, &c, 1, 6);
-    if (len < 16) c.hostile = 1;
+    if (len < FZ_ALEN) c.hostile = 1;
     int *ep = pick_errp(t, &err, &c);
     const char *nm = peer ? "WSPGetPeerName" : "WSPGetSockName";
     int rc = peer ? CALL(nm, WSPGetPeerName(s, name, plen, ep)) : CALL(nm, WSPGetSockName(s, name, plen, ep));
-    struct sockaddr_in got;
-    memset(&got, 0, sizeof got);
-    if (rc == 0 && name == (struct sockaddr *)buf && len >= 16 && len <= 4096) memcpy(&got, buf, sizeof got);
     vlog("%s(%#x, %p, %p(%d)) = %d err %d len %d", nm, s, (void *)name, (void *)plen, len, rc, err, l2);
+    int mine = name == (struct sockaddr *)buf && plen == &l2 && len >= 0 && len <= 4096;
+    if (rc == 0 && mine) check_ret_addr(nm, buf, len, l2, 0);
     out_free(t, buf);
     check(nm, rc == 0, rc != 0 && rc != SOCKET_ERROR, rc, err, &c);
-    if (rc == 0 && plen == &l2 && len >= 0 && l2 > len && len <= 4096) fail("%s set *namelen to %d, more than the %d given", nm, l2, len);
-    if (rc == 0 && name == (struct sockaddr *)buf && len >= 16 && len <= 4096) {
-        if (got.sin_family != AF_INET) fail("%s returned family %d", nm, got.sin_family);
-        if (plen == &l2 && l2 != 16) fail("%s set *namelen to %d for an AF_INET address", nm, l2);
-        u_long ip = hton32(got.sin_addr.S_un.S_addr);
-        if (ip != 0 && (ip >> 24) != 127) fail("%s returned %#x: the fuzzer uses 127.0.0.0/8 only", nm, ip);
-    }
+    /* a buffer for the largest address is never too small */
+    if (rc != 0 && mine && len >= FZ_ALEN && !c.noerr && !c.fault && err == WSAEFAULT)
+        fail("%s failed with WSAEFAULT with a %d-byte buffer", nm, len);
 }
 
 static const int sol_opts[] = {
@@ -921,6 +1218,23 @@ static void pick_opt(struct thr *t, struct cx *c, int *level, int *name) {
     else { *level = (int)rnd32(t); *name = (int)rnd(t, 0x2010); c->hostile = 1; }
 }
 
+#ifdef FUZZ_UNIX
+/* AF_UNIX has SOL_SOCKET's options but SO_OOBINLINE, and at SOL_PROVIDER
+ * (IPPROTO_TCP's number) PVD_CONFIG only: no TCP_NODELAY, no IP level. A
+ * level it does not know is WSAEINVAL, a missing option WSAENOPROTOOPT,
+ * whatever the other arguments (they are read after). */
+static void check_unix_opt(const char *nm, int rc, int err, const struct cx *c, int ri, int level, int name) {
+    int known_level = level == SOL_SOCKET || level == SOL_PROVIDER;
+    int missing = !known_level || (level == SOL_SOCKET && name == SO_OOBINLINE) || (level == SOL_PROVIDER && name != PVD_CONFIG);
+    /* (a NULL or low pointer is refused first, by the export thunk: RULINGS 4) */
+    if (!missing || c->uninit || c->fault) return;
+    if (rc == 0) fail("%s(level %#x, option %#x) succeeded on an AF_UNIX socket", nm, level, name);
+    if (ri < 0 || c->stale || c->noerr || err == WSAENOTSOCK) return;
+    int want = known_level ? WSAENOPROTOOPT : WSAEINVAL;
+    if (err != want) fail("%s(level %#x, option %#x) on an AF_UNIX socket failed with %d, expected %d", nm, level, name, err, want);
+}
+#endif
+
 static void act_getsockopt(struct thr *t) {
     CX;
     int ri, level, name;
@@ -936,15 +1250,27 @@ static void act_getsockopt(struct thr *t) {
     int *ep = pick_errp(t, &err, &c);
     int rc = CALL("WSPGetSockOpt", WSPGetSockOpt(s, level, name, pv, pl, ep));
     int32_t v0 = 0;
+    PROTOCOL_INFO pi;
+    memset(&pi, 0, sizeof pi);
     if (rc == 0 && pv == buf && len >= 4 && len <= 4096) memcpy(&v0, buf, 4);
+    if (rc == 0 && pv == buf && len >= (int)sizeof pi && len <= 4096) memcpy(&pi, buf, sizeof pi);
     vlog("WSPGetSockOpt(%#x, %#x, %#x, %p, %p(%d)) = %d err %d len %d", s, level, name, (void *)pv, (void *)pl, len, rc, err, l2);
     out_free(t, buf);
     check("WSPGetSockOpt", rc == 0, rc != 0 && rc != SOCKET_ERROR, rc, err, &c);
+#ifdef FUZZ_UNIX
+    check_unix_opt("WSPGetSockOpt", rc, err, &c, ri, level, name);
+#endif
     if (rc == 0 && pl == &l2 && len >= 0 && len <= 4096 && l2 > len)
         fail("WSPGetSockOpt(%#x, %#x) set *optlen to %d, more than the %d given", level, name, l2, len);
     /* a socket's type never changes, and handles never alias */
     if (rc == 0 && ri >= 0 && level == SOL_SOCKET && name == SO_TYPE && pv == buf && len >= 4 && len <= 4096 && v0 != recs[ri].type)
         fail("WSPGetSockOpt(SO_TYPE) of a %s socket returned %d", recs[ri].type == SOCK_STREAM ? "stream" : "datagram", v0);
+    /* the provider's own protocol: the family, its address sizes, the type */
+    if (rc == 0 && ri >= 0 && level == SOL_SOCKET && name == SO_PROTOCOL_INFO && pv == buf && len >= (int)sizeof pi && len <= 4096
+        && (pi.iAddressFamily != FZ_AF || pi.iMaxSockAddr != FZ_ALEN || pi.iMinSockAddr < 2 || pi.iMinSockAddr > FZ_ALEN
+            || pi.iSocketType != recs[ri].type))
+        fail("WSPGetSockOpt(SO_PROTOCOL_INFO) of a %s socket: family %d, addresses %d..%d, type %d", FZ_FAMILY_NAME,
+             pi.iAddressFamily, pi.iMinSockAddr, pi.iMaxSockAddr, pi.iSocketType);
 }
 
 static void act_setsockopt(struct thr *t) {
@@ -972,6 +1298,9 @@ static void act_setsockopt(struct thr *t) {
     vlog("WSPSetSockOpt(%#x, %#x, %#x, %p, %d) = %d err %d", s, level, name, (void *)pv, len, rc, err);
     if (buf != t->big) free(buf);
     check("WSPSetSockOpt", rc == 0, rc != 0 && rc != SOCKET_ERROR, rc, err, &c);
+#ifdef FUZZ_UNIX
+    check_unix_opt("WSPSetSockOpt", rc, err, &c, ri, level, name);
+#endif
 }
 
 static void act_ioctl(struct thr *t) {
@@ -990,6 +1319,10 @@ static void act_ioctl(struct thr *t) {
     vlog("WSPIoctlSocket(%#x, %#x, %p) = %d err %d arg %u", s, (unsigned)cmd, (void *)pa, rc, err, arg);
     check("WSPIoctlSocket", rc == 0, rc != 0 && rc != SOCKET_ERROR, rc, err, &c);
     if (rc == 0 && (cmd == (int32_t)FIOASYNC)) fail("WSPIoctlSocket(FIOASYNC) succeeded (RULINGS 10: WSAEINVAL)");
+#ifdef FUZZ_UNIX
+    /* no urgent data: always at the mark */
+    if (rc == 0 && cmd == (int32_t)SIOCATMARK && pa == &arg && arg != 1) fail("WSPIoctlSocket(SIOCATMARK) on AF_UNIX returned %lu, expected TRUE", (unsigned long)arg);
+#endif
 }
 
 static void act_shutdown(struct thr *t) {
@@ -1509,25 +1842,58 @@ static void act_enumprotocols(struct thr *t) {
     free(buf);
 }
 
-/* A connected TCP pair (and its listener) or two UDP sockets connected to
- * each other, over loopback, all published: data flows, events fire,
- * overlapped operations complete. Every call here must succeed. */
+/* A connected stream pair (and its listener) or two datagram sockets
+ * connected to each other (AF_INET: over loopback; AF_UNIX: over fresh
+ * names), all published: data flows, events fire, overlapped operations
+ * complete. Every call here must succeed. */
 static SOCKET pair_socket(int type, int ovl) {
     int e = SENT;
-    SOCKET s = CALL("WSPSocket", WSPSocket(AF_INET, type, 0, 0, ovl ? WSA_FLAG_OVERLAPPED : 0, &e));
-    if (s == INVALID_SOCKET) fail("WSPSocket(AF_INET, %d) for a pair failed: %d", type, e);
+    SOCKET s = CALL("WSPSocket", WSPSocket(FZ_AF, type, 0, 0, ovl ? WSA_FLAG_OVERLAPPED : 0, &e));
+    if (s == INVALID_SOCKET) fail("WSPSocket(%s, %d) for a pair failed: %d", FZ_FAMILY_NAME, type, e);
     make_nonblocking(s);
     return s;
 }
-static struct sockaddr_in pair_bind(SOCKET s) {
-    struct sockaddr_in a;
+/* Binds s to a fresh name: 127.0.0.1:0; AF_UNIX: an abstract name, or with
+ * a thread's random numbers now and then a path name (relative or absolute)
+ * or autobind. Returns the name getsockname gives, *plen its length. */
+static fz_addr bind_fresh(SOCKET s, struct thr *t, int *plen) {
+    fz_addr a;
     memset(&a, 0, sizeof a);
+    int len, e = SENT;
+#ifdef FUZZ_UNIX
+    switch (t ? rnd(t, 10) : 0) {
+    case 6: case 7: len = fresh_path(t, &a); break;
+    case 8: len = fresh_abs_path(&a); break;
+    case 9: len = 2; a.sun_family = AF_UNIX; break;
+    default: len = fresh_abstract(&a);
+    }
+#else
+    (void)t;
     a.sin_family = AF_INET;
     a.sin_addr.S_un.S_addr = hton32(INADDR_LOOPBACK);
-    int len = sizeof a, e = SENT;
-    if (CALL("WSPBind", WSPBind(s, (struct sockaddr *)&a, sizeof a, &e)) != 0) fail("WSPBind of a pair's socket to 127.0.0.1:0 failed: %d", e);
-    if (CALL("WSPGetSockName", WSPGetSockName(s, (struct sockaddr *)&a, &len, &e)) != 0) fail("WSPGetSockName of a bound socket failed: %d", e);
+    len = sizeof a;
+#endif
+    if (CALL("WSPBind", WSPBind(s, (struct sockaddr *)&a, len, &e)) != 0) fail("WSPBind of a scenario's or pair's socket (length %d) failed: %d", len, e);
+    int alen = sizeof a;
+    e = SENT;
+    if (CALL("WSPGetSockName", WSPGetSockName(s, (struct sockaddr *)&a, &alen, &e)) != 0) fail("WSPGetSockName of a bound socket failed: %d", e);
+#ifdef FUZZ_UNIX
+    if (alen <= 2) fail("WSPGetSockName of a socket bound with %d bytes returned %d bytes: no name", len, alen);
+#endif
+    *plen = alen;
     return a;
+}
+/* Records the name of a published socket. */
+static void rec_name(int ri, const fz_addr *a, int len) {
+    if (ri < 0) return;
+    pthread_mutex_lock(&tmu);
+#ifdef FUZZ_UNIX
+    if (len > 2) { recs[ri].name = *a; recs[ri].namelen = len; }
+#else
+    (void)len;
+    recs[ri].port = a->sin_port;
+#endif
+    pthread_mutex_unlock(&tmu);
 }
 static void act_pair(struct thr *t) {
     int ovl1 = chance(t, 35), ovl2 = chance(t, 35), tcp = chance(t, 70);
@@ -1538,11 +1904,15 @@ static void act_pair(struct thr *t) {
     int e = SENT;
     if (tcp) {
         SOCKET l = pair_socket(SOCK_STREAM, ovl1);
-        struct sockaddr_in a = pair_bind(l);
+        int alen, clen = 0;
+        fz_addr a = bind_fresh(l, t, &alen), ca = a;
         if (CALL("WSPListen", WSPListen(l, 5, &e)) != 0) fail("WSPListen of a pair's listener failed: %d", e);
         SOCKET c = pair_socket(SOCK_STREAM, ovl2);
+#ifdef FUZZ_UNIX
+        if (chance(t, 30)) ca = bind_fresh(c, t, &clen);   /* a named client: accept reports its name */
+#endif
         e = SENT;
-        int rc = CALL("WSPConnect", WSPConnect(c, (struct sockaddr *)&a, sizeof a, NULL, NULL, 0, NULL, NULL, &e));
+        int rc = CALL("WSPConnect", WSPConnect(c, (struct sockaddr *)&a, alen, NULL, NULL, 0, NULL, NULL, &e));
         if (rc != 0 && e != WSAEWOULDBLOCK) fail("a non-blocking WSPConnect to the fuzzer's own listener failed: %d", e);
         SOCKET s = INVALID_SOCKET;
         double t0 = now_ms();
@@ -1557,25 +1927,27 @@ static void act_pair(struct thr *t) {
             e = SENT;
             s = CALL("WSPAccept", WSPAccept(l, NULL, NULL, NULL, 0, &e));
             if (s == INVALID_SOCKET && e != WSAEWOULDBLOCK) fail("WSPAccept of a pair failed: %d", e);
-            if (s == INVALID_SOCKET && now_ms() - t0 > 3000) fail("a loopback connection was not accepted within 3 s");
+            if (s == INVALID_SOCKET && now_ms() - t0 > 3000) fail("a connection was not accepted within 3 s");
         }
         make_nonblocking(s);
         int li = add_rec(K_SOCK, l, SOCK_STREAM, ovl1, 0);
-        if (li >= 0) recs[li].port = a.sin_port;
-        add_rec(K_SOCK, c, SOCK_STREAM, ovl2, 0);
+        rec_name(li, &a, alen);
+        int ci = add_rec(K_SOCK, c, SOCK_STREAM, ovl2, 0);
+        if (clen) rec_name(ci, &ca, clen);
         add_rec(K_SOCK, s, SOCK_STREAM, ovl1, 0);
         vlog("pair: listener %#x, client %#x, server %#x", l, c, s);
     } else {
         SOCKET u1 = pair_socket(SOCK_DGRAM, ovl1), u2 = pair_socket(SOCK_DGRAM, ovl2);
-        struct sockaddr_in a1 = pair_bind(u1), a2 = pair_bind(u2);
-        if (CALL("WSPConnect", WSPConnect(u1, (struct sockaddr *)&a2, sizeof a2, NULL, NULL, 0, NULL, NULL, &e)) != 0)
-            fail("WSPConnect of a UDP socket to 127.0.0.1 failed: %d", e);
-        if (CALL("WSPConnect", WSPConnect(u2, (struct sockaddr *)&a1, sizeof a1, NULL, NULL, 0, NULL, NULL, &e)) != 0)
-            fail("WSPConnect of a UDP socket to 127.0.0.1 failed: %d", e);
+        int l1, l2;
+        fz_addr a1 = bind_fresh(u1, t, &l1), a2 = bind_fresh(u2, t, &l2);
+        if (CALL("WSPConnect", WSPConnect(u1, (struct sockaddr *)&a2, l2, NULL, NULL, 0, NULL, NULL, &e)) != 0)
+            fail("WSPConnect of a datagram socket to the fuzzer's own failed: %d", e);
+        if (CALL("WSPConnect", WSPConnect(u2, (struct sockaddr *)&a1, l1, NULL, NULL, 0, NULL, NULL, &e)) != 0)
+            fail("WSPConnect of a datagram socket to the fuzzer's own failed: %d", e);
         int i1 = add_rec(K_SOCK, u1, SOCK_DGRAM, ovl1, 0), i2 = add_rec(K_SOCK, u2, SOCK_DGRAM, ovl2, 0);
-        if (i1 >= 0) recs[i1].port = a1.sin_port;
-        if (i2 >= 0) recs[i2].port = a2.sin_port;
-        vlog("pair: UDP %#x <-> %#x", u1, u2);
+        rec_name(i1, &a1, l1);
+        rec_name(i2, &a2, l2);
+        vlog("pair: datagram %#x <-> %#x", u1, u2);
     }
 }
 
@@ -1585,7 +1957,8 @@ static const char *bnames[] = { "WSPRecv", "WSPAccept", "WSPSelect", "WSPConnect
 struct blk {
     SOCKET s;
     int op, hook, slot;
-    struct sockaddr_in to;
+    fz_addr to;
+    int tolen;
     atomic_int entered, done;
     double t_entered;
     int rc, err;
@@ -1611,9 +1984,9 @@ static void *blk_main(void *p) {
         rc = WSPSelect(0, &r, NULL, &e, NULL, &err);
         break;
     }
-    case B_CONNECT: rc = WSPConnect(b->s, (struct sockaddr *)&b->to, sizeof b->to, NULL, NULL, 0, NULL, NULL, &err); break;
+    case B_CONNECT: rc = WSPConnect(b->s, (struct sockaddr *)&b->to, b->tolen, NULL, NULL, 0, NULL, NULL, &err); break;
     case B_RECVFROM: {
-        struct sockaddr_in from;
+        fz_addr from;
         int fl = sizeof from;
         rc = WSPRecvFrom(b->s, buf, sizeof buf, &n, &flags, &from, &fl, NULL, NULL, &err);
         break;
@@ -1629,7 +2002,7 @@ static void *blk_main(void *p) {
 
 static SOCKET sc_socket(int type) {
     int e = SENT;
-    SOCKET s = CALL("WSPSocket", WSPSocket(AF_INET, type, 0, 0, 0, &e));
+    SOCKET s = CALL("WSPSocket", WSPSocket(FZ_AF, type, 0, 0, 0, &e));
     if (s == INVALID_SOCKET) fail("WSPSocket for a close-while-blocked scenario failed: %d", e);
     add_rec(K_SOCK, s, type, 0, 1);
     return s;
@@ -1641,15 +2014,12 @@ static void sc_close(SOCKET s) {
     for (int i = nrec - 1; i >= 0; i--) if (recs[i].kind == K_SOCK && recs[i].h == s) { recs[i].closed = 1; recs[i].privat = 0; break; }
     pthread_mutex_unlock(&tmu);
 }
-static struct sockaddr_in sc_listener(SOCKET l, int backlog) {
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.S_un.S_addr = hton32(INADDR_LOOPBACK);
-    int len = sizeof a, e = SENT;
-    if (WSPBind(l, (struct sockaddr *)&a, sizeof a, &e) != 0) fail("scenario bind failed: %d", e);
+/* Binds l to a fresh name, and listens unless backlog < 0. */
+static fz_addr sc_listener(SOCKET l, int backlog, int *plen) {
+    int len, e = SENT;
+    fz_addr a = bind_fresh(l, NULL, &len);
     if (backlog >= 0 && WSPListen(l, backlog, &e) != 0) fail("scenario listen failed: %d", e);
-    if (WSPGetSockName(l, (struct sockaddr *)&a, &len, &e) != 0) fail("scenario getsockname failed: %d", e);
+    if (plen) *plen = len;
     return a;
 }
 
@@ -1658,6 +2028,7 @@ static void act_blocked(struct thr *t) {
     struct blk b;
     memset(&b, 0, sizeof b);
     b.op = (int)rnd(t, B_NOPS);
+    if (b.op == B_CONNECT && opt_no_backlog) return;
     b.hook = chance(t, 30);
     b.slot = MAXSLOTS / 2 + t->idx;
     SOCKET extra[12];
@@ -1665,10 +2036,11 @@ static void act_blocked(struct thr *t) {
     switch (b.op) {
     case B_RECV: case B_SELECT: {
         SOCKET l = sc_socket(SOCK_STREAM);
-        struct sockaddr_in a = sc_listener(l, 1);
+        int alen;
+        fz_addr a = sc_listener(l, 1, &alen);
         SOCKET c = sc_socket(SOCK_STREAM);
         int e = SENT;
-        if (CALL("WSPConnect", WSPConnect(c, (struct sockaddr *)&a, sizeof a, NULL, NULL, 0, NULL, NULL, &e)) != 0)
+        if (CALL("WSPConnect", WSPConnect(c, (struct sockaddr *)&a, alen, NULL, NULL, 0, NULL, NULL, &e)) != 0)
             fail("scenario connect to its own listener failed: %d", e);
         SOCKET s = CALL("WSPAccept", WSPAccept(l, NULL, NULL, NULL, 0, &e));
         if (s == INVALID_SOCKET) fail("scenario accept failed: %d", e);
@@ -1680,32 +2052,51 @@ static void act_blocked(struct thr *t) {
     }
     case B_ACCEPT: {
         b.s = sc_socket(SOCK_STREAM);
-        sc_listener(b.s, 5);
+        sc_listener(b.s, 5, NULL);
         break;
     }
     case B_RECVFROM: {
         b.s = sc_socket(SOCK_DGRAM);
-        sc_listener(b.s, -1);
+        sc_listener(b.s, -1, NULL);
         break;
     }
     case B_CONNECT: {
         SOCKET l = sc_socket(SOCK_STREAM);
-        b.to = sc_listener(l, 1);
+        b.to = sc_listener(l, 1, &b.tolen);
         extra[nextra++] = l;
         int full = 0;
+        /* fill the listener's backlog with non-blocking connects: until one
+         * does not complete (TCP: its SYN waits; AF_UNIX: the kernel
+         * refuses it with EAGAIN) */
         for (int i = 0; i < 8 && !full; i++) {
             SOCKET f = sc_socket(SOCK_STREAM);
             extra[nextra++] = f;
             u_long on = 1;
             int e = SENT;
             WSPIoctlSocket(f, FIONBIO, &on, &e);
-            WSPConnect(f, (struct sockaddr *)&b.to, sizeof b.to, NULL, NULL, 0, NULL, NULL, &e);
+            e = SENT;
+            int rc = CALL("WSPConnect (filling a backlog)", WSPConnect(f, (struct sockaddr *)&b.to, b.tolen, NULL, NULL, 0, NULL, NULL, &e));
+            vlog("WSPConnect(%#x) (filling a backlog of 1, connect %d) = %d err %d", f, i + 1, rc, e);
+            if (rc != 0 && e != WSAEWOULDBLOCK) { full = 1; break; }   /* refused at once */
             sleep_ms(20);
             fd_set w;
             struct timeval tv = { 0, 0 };
             FD_ZERO(&w);
             FD_SET(f, &w);
-            if (WSPSelect(0, NULL, &w, NULL, &tv, &e) == 0) full = 1;
+            e = SENT;
+            int n = CALL("WSPSelect", WSPSelect(0, NULL, &w, NULL, &tv, &e));
+            if (n == 0) full = 1;
+            else if (n == 1) {
+                /* writable: the connect succeeded, so the socket has a peer */
+                fz_addr p;
+                int plen = sizeof p;
+                e = SENT;
+                int prc = CALL("WSPGetPeerName", WSPGetPeerName(f, (struct sockaddr *)&p, &plen, &e));
+                vlog("WSPGetPeerName(%#x) after WSPSelect reported it writable = %d err %d", f, prc, e);
+                if (prc != 0)
+                    fail("a non-blocking WSPConnect (connect %d to a listener with backlog 1) answered WSAEWOULDBLOCK, WSPSelect then "
+                         "reported the socket writable (connected), but WSPGetPeerName fails with %d", i + 1, e);
+            }
         }
         if (!full) { for (int i = 0; i < nextra; i++) sc_close(extra[i]); return; }
         b.s = sc_socket(SOCK_STREAM);
@@ -1727,6 +2118,8 @@ static void act_blocked(struct thr *t) {
     vlog("close-while-blocked %s%s: rc %d err %d after %.1f ms", bnames[b.op], b.hook ? " (hooked)" : "", b.rc, b.err, now_ms() - t_close);
     if (before && b.op != B_CONNECT)
         fail("%s on a blocking socket with nothing to satisfy it returned before the close: %d, error %d", bnames[b.op], b.rc, b.err);
+    if (before && b.op == B_CONNECT && b.rc == SOCKET_ERROR && b.err == WSAEWOULDBLOCK)
+        fail("WSPConnect on a blocking socket%s (the listener's backlog full) failed with WSAEWOULDBLOCK", b.hook ? " with a blocking hook" : "");
     if (!before) {
         if (b.rc != SOCKET_ERROR) fail("%s returned %d when another thread closed its socket, expected SOCKET_ERROR / WSAEINTR", bnames[b.op], b.rc);
         if (b.err != WSAEINTR) fail("%s failed with %d when another thread closed its socket, expected WSAEINTR (RULINGS 4)", bnames[b.op], b.err);
@@ -1860,17 +2253,18 @@ static void warm_up(void) {
     WSADATA d;
     int e = SENT;
     if (WSPStartup(MAKEWORD(2, 0), &d) != 0) fail("warm-up WSPStartup failed");
-    SOCKET l = WSPSocket(AF_INET, SOCK_STREAM, 0, 0, 0, &e);
-    SOCKET u = WSPSocket(AF_INET, SOCK_DGRAM, 0, 0, WSA_FLAG_OVERLAPPED, &e);
-    SOCKET c = WSPSocket(AF_INET, SOCK_STREAM, 0, 0, 0, &e);
+    SOCKET l = WSPSocket(FZ_AF, SOCK_STREAM, 0, 0, 0, &e);
+    SOCKET u = WSPSocket(FZ_AF, SOCK_DGRAM, 0, 0, WSA_FLAG_OVERLAPPED, &e);
+    SOCKET c = WSPSocket(FZ_AF, SOCK_STREAM, 0, 0, 0, &e);
     if (l == INVALID_SOCKET || u == INVALID_SOCKET || c == INVALID_SOCKET) fail("warm-up WSPSocket failed: %d", e);
-    struct sockaddr_in a = sc_listener(l, 5);
-    sc_listener(u, -1);
+    int alen;
+    fz_addr a = sc_listener(l, 5, &alen);
+    sc_listener(u, -1, NULL);
     WSAEVENT ev = WSACreateEvent();
     HWND w = WS2CreateMessageWindow();
     WSPEventSelect(l, ev, FD_ACCEPT, &e);
     WSPAsyncSelect32(c, w, 0x401, FD_CONNECT | FD_WRITE, &e);
-    WSPConnect(c, (struct sockaddr *)&a, sizeof a, NULL, NULL, 0, NULL, NULL, &e);
+    WSPConnect(c, (struct sockaddr *)&a, alen, NULL, NULL, 0, NULL, NULL, &e);
     WSPCallbackSelect16(u, select_cb, 0xCA11BAC, FD_READ, &e);
     static char rb[64];
     static struct op o;
@@ -1907,6 +2301,14 @@ static int run_sequence(void) {
     pthread_t wd;
     pthread_create(&wd, NULL, watchdog_main, NULL);
     pthread_detach(wd);
+#ifdef FUZZ_UNIX
+    /* the run's directory, the working directory of the sequence (a stale
+     * one of an earlier process with this pid goes first) */
+    if (!getcwd(startdir, sizeof startdir)) snprintf(startdir, sizeof startdir, "/");
+    rundir_name(rundir, sizeof rundir, (long)getpid());
+    rundir_remove(rundir);
+    if (mkdir(rundir, 0700) != 0 || chdir(rundir) != 0) { perror(rundir); fail("cannot make and enter the run directory %s", rundir); }
+#endif
 
     /* 1. before any WSPStartup */
     uninit_calls(&main_t, 10 + (int)rnd(&main_t, 20));
@@ -1922,17 +2324,27 @@ static int run_sequence(void) {
     int rc = CALL("WSPStartup", WSPStartup(MAKEWORD(2, 0), &d));
     check_startup(MAKEWORD(2, 0), &d, rc, &d);
     cur_startups = 1;
+#ifdef FUZZ_UNIX
+    {   /* a name held by a stream socket that does not listen */
+        int e = SENT;
+        SOCKET s = WSPSocket(AF_UNIX, SOCK_STREAM, 0, 0, 0, &e);
+        if (s == INVALID_SOCKET) fail("WSPSocket for the refused name failed: %d", e);
+        add_rec(K_SOCK, s, SOCK_STREAM, 0, 1);
+        dead_name = sc_listener(s, -1, &dead_len);
+    }
+#else
     for (int tries = 0; tries < 20 && !dead_port; tries++) {
         int e;
         SOCKET s = WSPSocket(AF_INET, SOCK_STREAM, 0, 0, 0, &e);
         SOCKET u = WSPSocket(AF_INET, SOCK_DGRAM, 0, 0, 0, &e);
         if (s == INVALID_SOCKET || u == INVALID_SOCKET) fail("WSPSocket for the refused port failed: %d", e);
-        struct sockaddr_in a = sc_listener(s, -1);
+        struct sockaddr_in a = sc_listener(s, -1, NULL);
         add_rec(K_SOCK, s, SOCK_STREAM, 0, 1);
         add_rec(K_SOCK, u, SOCK_DGRAM, 0, 1);
         if (WSPBind(u, (struct sockaddr *)&a, sizeof a, &e) == 0) dead_port = a.sin_port;
     }
     if (!dead_port) fail("no port free for both TCP and UDP on 127.0.0.1 in 20 tries");
+#endif
     for (int i = 0; i < 4; i++) act_socket(&main_t);
 
     /* 4. the workers */
@@ -2027,6 +2439,11 @@ static int run_sequence(void) {
     t0 = now_ms();
     while ((n = count_fds(end_list, sizeof end_list)) > base && now_ms() - t0 < 1500) sleep_ms(10);
     if (n > base) fail("%d descriptors after the sequence, %d after the warm-up (leaked: now%s; warm-up%s)", n, base, end_list, base_list);
+#ifdef FUZZ_UNIX
+    if (chdir(startdir) != 0) { /* nothing relative is used after this */ }
+    rundir_remove(rundir);
+    rundir[0] = 0;
+#endif
     return 0;
 }
 
@@ -2057,6 +2474,13 @@ static int run_child(unsigned long long seed, int steps, int threads, char *why,
     }
     int st = 0;
     while (waitpid(pid, &st, 0) < 0) {}
+#ifdef FUZZ_UNIX
+    {   /* the child's run directory, if it died before removing it */
+        char dir[sizeof rundir];
+        rundir_name(dir, sizeof dir, (long)pid);
+        rundir_remove(dir);
+    }
+#endif
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return 0;
     inflight[0] = 0;
     size_t u = 0;
@@ -2130,6 +2554,13 @@ static void show_log(const char *log) {
     fclose(f);
 }
 
+/* The options a replay command needs besides seed, steps and threads. */
+static const char *replay_flags(void) {
+    static char f[64];
+    snprintf(f, sizeof f, "%s%s", opt_lowptr ? "" : " --no-lowptr", opt_no_backlog ? " --no-full-backlog" : "");
+    return f;
+}
+
 static int driver(void) {
     unsigned long long *list = NULL;
     int nlist = 0;
@@ -2153,7 +2584,7 @@ static int driver(void) {
     char sigs[16][1100];
     int nsigs = 0;
     unsigned long long seed = opt_seed;
-    printf("fuzz: %s, steps %d per thread, threads %d-%d, low pointers %s\n",
+    printf("fuzz: %s, %s, steps %d per thread, threads %d-%d, low pointers %s\n", FZ_FAMILY_NAME,
            list ? "a list of seeds" : "seeds from the start seed", opt_steps, opt_threads_lo, opt_threads_hi, opt_lowptr ? "on" : "off");
     for (;;) {
         if (list) { if (iter >= nlist) break; seed = list[iter]; }
@@ -2191,13 +2622,13 @@ static int driver(void) {
                 char w3[1100] = "";
                 int again = run_child(seed, hi, threads, w3, sizeof w3, log) != 0;
                 printf("    replay%s: %s --seed %llu --steps %d --threads %d%s\n", again ? "" : " (did not fail again: flaky)",
-                       self_path, seed, hi, threads, opt_lowptr ? "" : " --no-lowptr");
+                       self_path, seed, hi, threads, replay_flags());
                 if (again) printf("    (%s)\n", w3);
             } else if (seen) {
                 printf("    replay: %s --seed %llu --steps %d --threads %d%s (same kind as an earlier failure: not minimised)\n",
-                       self_path, seed, opt_steps, threads, opt_lowptr ? "" : " --no-lowptr");
+                       self_path, seed, opt_steps, threads, replay_flags());
             } else {
-                printf("    replay: %s --seed %llu --steps %d --threads %d%s\n", self_path, seed, opt_steps, threads, opt_lowptr ? "" : " --no-lowptr");
+                printf("    replay: %s --seed %llu --steps %d --threads %d%s\n", self_path, seed, opt_steps, threads, replay_flags());
             }
         }
         if (!list) seed++;
@@ -2218,7 +2649,7 @@ static int driver(void) {
 static void usage(void) {
     fprintf(stderr,
             "usage: fuzz [--seed S] [--steps N] [--threads T|A-B] [--verbose] [--no-lowptr] [--call-ms MS]\n"
-            "            [--seconds X | --seeds S1,S2,...] [--no-minimize] [--log-dir DIR]\n");
+            "            [--seconds X | --seeds S1,S2,...] [--no-minimize] [--no-full-backlog] [--log-dir DIR]\n");
     exit(2);
 }
 
@@ -2242,6 +2673,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) opt_verbose = 1;
         else if (!strcmp(a, "--no-lowptr")) opt_lowptr = 0;
         else if (!strcmp(a, "--no-minimize")) opt_minimize = 0;
+        else if (!strcmp(a, "--no-full-backlog")) opt_no_backlog = 1;
         else usage();
     }
     if (opt_threads_lo < 1) opt_threads_lo = 1;
@@ -2253,7 +2685,7 @@ int main(int argc, char **argv) {
     memset(G, 0, sizeof *G);
     if (opt_seconds >= 0 || opt_seeds) return driver();
     cur_seed = opt_seed; cur_steps = opt_steps; cur_threads = threads_for(opt_seed);
-    printf("fuzz: seed %llu, steps %d, threads %d%s\n", cur_seed, cur_steps, cur_threads, opt_lowptr ? "" : ", no low pointers");
+    printf("fuzz: %s, seed %llu, steps %d, threads %d%s\n", FZ_FAMILY_NAME, cur_seed, cur_steps, cur_threads, opt_lowptr ? "" : ", no low pointers");
     fflush(stdout);
     run_sequence();
     printf("fuzz: seed %llu passed, %ld calls\n", cur_seed, atomic_load(&G->calls));

@@ -40,6 +40,15 @@ extension KernelSocketProvider {
                 do {
                     try endpoint.withLinux { (sa, len) throws(Errno) in try connectKernel(socket.fd, sa, len) }
                 } catch { throw error.wsa }   // EINPROGRESS becomes WSAEWOULDBLOCK
+            } else if family.connectsAtOnce {
+                // Done or refused at once: asked without blocking, so the
+                // kernel never waits for room in a full backlog (a wait no
+                // close could end); a full backlog is refused, as Winsock does.
+                do {
+                    try Sys.setNonBlocking(socket.fd, true)
+                    defer { if !socket.current.contains(.nonBlocking) { try? Sys.setNonBlocking(socket.fd, false) } }
+                    try endpoint.withLinux { (sa, len) throws(Errno) in try connectKernel(socket.fd, sa, len) }
+                } catch { throw error.wsa }
             } else {
                 // Blocking.swift: waits out a signal, runs a blocking hook.
                 try socket.blockingConnect { () throws(Errno) in
@@ -58,7 +67,10 @@ extension KernelSocketProvider {
             }
             throw error
         }
-        socket.state.withLock { $0.peer = endpoint }
+        // The peer as the kernel names it (an AF_UNIX path at its own
+        // length, not the length the caller gave).
+        let peer = (try? socket.peerEndpoint()) ?? endpoint
+        socket.state.withLock { $0.peer = peer }
         if socket.isNonBlocking {
             // Done at once (AF_UNIX, a listener with room): as Winsock's
             // non-blocking connect, WSAEWOULDBLOCK and then FD_CONNECT, so a
@@ -92,9 +104,18 @@ extension KernelSocketProvider {
     }
 }
 
-/// connect(2), with a path nobody listens on (ENOENT, AF_UNIX) refused as
-/// a port nobody listens on is: WSAECONNREFUSED.
+/// connect(2), with the errors that do not mean what Winsock's would:
+/// a path nobody listens on (ENOENT, AF_UNIX) is refused as a port nobody
+/// listens on is, WSAECONNREFUSED; EAGAIN is never "in progress" (that is
+/// EINPROGRESS): on AF_UNIX the listener's backlog is full, refused as
+/// Winsock refuses it, and on AF_INET no local port is left, WSAEADDRNOTAVAIL.
 @inline(__always)
 func connectKernel(_ fd: Int32, _ sa: UnsafePointer<sockaddr>, _ len: socklen_t) throws(Errno) {
-    do { try Sys.connect(fd, sa, len) } catch { throw error.rawValue == ENOENT ? Errno(ECONNREFUSED) : error }
+    do { try Sys.connect(fd, sa, len) } catch {
+        switch error.rawValue {
+        case ENOENT: throw Errno(ECONNREFUSED)
+        case EAGAIN: throw Errno(Int32(sa.pointee.sa_family) == AF_UNIX ? ECONNREFUSED : EADDRNOTAVAIL)
+        default: throw error
+        }
+    }
 }

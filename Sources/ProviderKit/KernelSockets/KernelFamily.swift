@@ -103,6 +103,9 @@ public final class KernelFamily: Sendable {
     /// Without it MSG_OOB is WSAEOPNOTSUPP and no receive pays for the
     /// urgent-data check.
     public let urgentData: Bool
+    /// A stream connect ends at once in the kernel, done or refused (AF_UNIX:
+    /// no handshake), so a blocking WSPConnect asks without blocking.
+    public let connectsAtOnce: Bool
     /// A datagram send's ECONNREFUSED is an ICMP error that belongs to the
     /// next receive (UDP, RULINGS §7a); otherwise it is the send's error.
     public let deferredDatagramErrors: Bool
@@ -121,7 +124,7 @@ public final class KernelFamily: Sendable {
     public init(description: String, configName: String, winsockFamily: Int32, linuxFamily: Int32,
                 stream: KernelProtocol?, datagram: KernelProtocol?,
                 minimumAddressLength: Int32, maximumAddressLength: Int32, fixedAddressLength: Bool,
-                urgentData: Bool = false, deferredDatagramErrors: Bool = false,
+                urgentData: Bool = false, connectsAtOnce: Bool = false, deferredDatagramErrors: Bool = false,
                 options: [KernelOption] = [], optionLevels: [Int32] = [],
                 destinationError: @escaping @Sendable (SocketAddress) -> WSAError? = { _ in nil },
                 host: @escaping @Sendable (SocketAddress) -> UInt64 = { _ in 0 },
@@ -136,6 +139,7 @@ public final class KernelFamily: Sendable {
         self.maximumAddressLength = maximumAddressLength
         self.fixedAddressLength = fixedAddressLength
         self.urgentData = urgentData
+        self.connectsAtOnce = connectsAtOnce
         self.deferredDatagramErrors = deferredDatagramErrors
         self.options = options
         self.optionLevels = optionLevels
