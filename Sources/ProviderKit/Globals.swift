@@ -9,13 +9,8 @@
 // the Winsock DLL's globals are made by the same call (WPUXxxReserveSocketRange
 // through ProviderSockets).
 import CWS2SPI
-import Synchronization
 
 public enum ProviderKitGlobals {
-    /// Serialises WSPStartup and WSPCleanup of this library (the export
-    /// thunks take it): the last clean-up's engine stop cannot meet a
-    /// start-up on another thread.
-    static let lifecycle = Mutex<Void>(())
 
     /// Initialises every global the engine thread shares with callers, here
     /// and in the Winsock DLL.

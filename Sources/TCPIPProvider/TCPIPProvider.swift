@@ -29,7 +29,7 @@ public enum TCPIPProvider {
             return address == 0 || port == 0 ? .addressNotAvailable : nil
         },
         host: { a in UInt64(portAndAddress(a).address) },
-        peerClosed: { fd, _ in peerSentFIN(fd) })
+        peerClosed: { fd, _, _ in peerSentFIN(fd) })
 
     /// sizeof(struct sockaddr_in) in the Winsock layout (16).
     static var sockaddrInSize: Int32 { Int32(MemoryLayout<WS_sockaddr_in>.size) }

@@ -30,11 +30,15 @@ public enum UnixProvider {
         urgentData: false,
         // No handshake: a connect is done, or refused (a full backlog), at once.
         connectsAtOnce: true,
+        // Datagrams wait for room at the receiver; no implicit bind.
+        localDatagrams: true,
         // A datagram sent to a name nobody holds fails at once (ECONNREFUSED).
         deferredDatagramErrors: false,
         // After the socket's own SD_RECEIVE: the peer has closed once the
-        // kernel reports the hang-up of both directions.
-        peerClosed: { _, revents in revents & Int32(POLLHUP) != 0 })
+        // kernel reports the hang-up of both directions, unless the socket
+        // shut its own sending side too (the same hang-up): then the peer's
+        // close cannot be told, and no FD_CLOSE is better than a false one.
+        peerClosed: { _, revents, sendShut in !sendShut && revents & Int32(POLLHUP) != 0 })
 }
 
 /// The registration ProviderKit's export thunks call (ProviderKit's DocC,

@@ -53,18 +53,24 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     /// an unnamed socket. nil for an IPv4 address.
     public private(set) var unixName: [UInt8]?
 
-    /// An AF_UNIX path name ("/run/app.sock").
-    public static func unix(path: String) -> SocketAddress {
+    /// An AF_UNIX path name ("/run/app.sock"); nil when it is empty (that
+    /// is ``unixUnnamed``), holds a NUL, or with its NUL does not fit
+    /// sun_path's 108 bytes.
+    public static func unix(path: String) -> SocketAddress? {
+        let bytes = Array(path.utf8)
+        guard !bytes.isEmpty, !bytes.contains(0), bytes.count < Int(WS_UNIX_PATH_MAX) else { return nil }
         var a = SocketAddress(host: 0, port: 0)
-        a.unixName = Array(path.utf8.prefix(Int(WS_UNIX_PATH_MAX) - 1))
+        a.unixName = bytes
         return a
     }
 
     /// An AF_UNIX name in Linux's abstract namespace (no file): sun_path is
-    /// a NUL and then `name`.
-    public static func unix(abstract name: String) -> SocketAddress {
+    /// a NUL and then `name`; nil when that does not fit sun_path's 108 bytes.
+    public static func unix(abstract name: String) -> SocketAddress? {
+        let bytes = Array(name.utf8)
+        guard bytes.count < Int(WS_UNIX_PATH_MAX) else { return nil }
         var a = SocketAddress(host: 0, port: 0)
-        a.unixName = [0] + Array(name.utf8.prefix(Int(WS_UNIX_PATH_MAX) - 1))
+        a.unixName = [0] + bytes
         return a
     }
 

@@ -20,15 +20,20 @@ final class UnixProviderTests: XCTestCase {
     }
 
     func testAddressesBothWays() throws {
-        let path = SocketAddress.unix(path: "/tmp/x.sock")
+        let path = SocketAddress.unix(path: "/tmp/x.sock")!
         XCTAssertEqual(path.unixPath, "/tmp/x.sock")
         XCTAssertEqual(path.length, 2 + 11 + 1)
         XCTAssertEqual(path.description, "unix:/tmp/x.sock")
-        let abstract = SocketAddress.unix(abstract: "name")
+        let abstract = SocketAddress.unix(abstract: "name")!
         XCTAssertEqual(abstract.unixAbstractName, "name")
         XCTAssertEqual(abstract.length, 2 + 1 + 4)
         XCTAssertEqual(abstract.description, "unix:@name")
         XCTAssertEqual(SocketAddress.unixUnnamed.length, 2)
+        // What does not fit sun_path, or is no path, is no address.
+        XCTAssertNil(SocketAddress.unix(path: String(repeating: "a", count: 108)))
+        XCTAssertNotNil(SocketAddress.unix(path: String(repeating: "a", count: 107)))
+        XCTAssertNil(SocketAddress.unix(path: ""))
+        XCTAssertNil(SocketAddress.unix(abstract: String(repeating: "a", count: 108)))
         XCTAssertFalse(SocketAddress.loopback(port: 1).isUnix)
         for a in [path, abstract, SocketAddress.unixUnnamed, SocketAddress.loopback(port: 80)] {
             let back = a.withWinsock { SocketAddress(winsock: UnsafeRawPointer($0), length: $1) }
@@ -39,7 +44,7 @@ final class UnixProviderTests: XCTestCase {
     func testStreamAndNames() throws {
         let unix = try loadUnix()
         defer { try? unix.cleanup() }
-        let name = SocketAddress.unix(abstract: "ws2spi-swift-\(getpid())")
+        let name = SocketAddress.unix(abstract: "ws2spi-swift-\(getpid())")!
         let listener = try unix.socket(.stream, family: WS_AF_UNIX)
         try listener.bind(name)
         try listener.listen()
@@ -56,8 +61,8 @@ final class UnixProviderTests: XCTestCase {
     func testDatagramsWithTheirSender() throws {
         let unix = try loadUnix()
         defer { try? unix.cleanup() }
-        let a = SocketAddress.unix(abstract: "ws2spi-swift-a-\(getpid())")
-        let b = SocketAddress.unix(abstract: "ws2spi-swift-b-\(getpid())")
+        let a = SocketAddress.unix(abstract: "ws2spi-swift-a-\(getpid())")!
+        let b = SocketAddress.unix(abstract: "ws2spi-swift-b-\(getpid())")!
         let x = try unix.socket(.datagram, family: WS_AF_UNIX, overlapped: true)
         let y = try unix.socket(.datagram, family: WS_AF_UNIX)
         try x.bind(a)
@@ -81,7 +86,7 @@ final class UnixProviderTests: XCTestCase {
         defer { try? unix.cleanup(); try? tcp.cleanup() }
         let event = try tcp.makeEvent()
         let (tc, ts) = try connectedPair(tcp)
-        let name = SocketAddress.unix(abstract: "ws2spi-swift-ev-\(getpid())")
+        let name = SocketAddress.unix(abstract: "ws2spi-swift-ev-\(getpid())")!
         let l = try unix.socket(.stream, family: WS_AF_UNIX)
         try l.bind(name)
         try l.listen()

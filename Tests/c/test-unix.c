@@ -781,3 +781,109 @@ TEST(unix_peer_name_is_the_kernels) {
     (void)l;
     stop();
 }
+
+struct closer { SOCKET s; int ms; };
+static void *close_later(void *p) {
+    struct closer *c = p;
+    t_sleep_ms(c->ms);
+    int err = 0;
+    U.lpWSPCloseSocket(c->s, &err);
+    return NULL;
+}
+
+/* A blocking datagram send to a receiver whose queue is full waits, and a
+ * close from another thread ends it with WSAEINTR (the kernel's own wait
+ * would not end). (Found in review.) */
+TEST(unix_blocking_datagram_send_ends_on_close) {
+    start();
+    int la, lb;
+    SOCKADDR_UN a = abstract_addr("fullq", &la), b = abstract_addr("sender", &lb);
+    SOCKET r = usock(SOCK_DGRAM, 0), w = usock(SOCK_DGRAM, 0);
+    CHECK_OK(U.lpWSPBind(r, (struct sockaddr *)&a, la, lpErrno));
+    CHECK_OK(U.lpWSPBind(w, (struct sockaddr *)&b, lb, lpErrno));
+    char buf[512] = { 0 };
+    DWORD n = 0;
+    int err = 0, sent = 0;
+    /* fill the receiver's queue (non-blocking), then block */
+    u_long one = 1, off = 0;
+    CHECK_OK(U.lpWSPIoctlSocket(w, FIONBIO, &one, lpErrno));
+    while (U.lpWSPSendTo(w, buf, sizeof buf, &n, 0, (struct sockaddr *)&a, la, NULL, NULL, &err) == 0) CHECK(++sent < 100000);
+    CHECK_EQ(err, WSAEWOULDBLOCK);
+    CHECK_OK(U.lpWSPIoctlSocket(w, FIONBIO, &off, lpErrno));
+    pthread_t t;
+    struct closer c = { w, 300 };
+    CHECK_EQ(pthread_create(&t, NULL, close_later, &c), 0);
+    double t0 = t_now();
+    CHECK_WSA(U.lpWSPSendTo(w, buf, sizeof buf, &n, 0, (struct sockaddr *)&a, la, NULL, NULL, lpErrno), WSAEINTR);
+    CHECK(t_now() - t0 >= 0.25 && t_now() - t0 < 2.0);
+    pthread_join(t, NULL);
+    /* and a blocking send that finds room once the receiver reads */
+    SOCKET w2 = usock(SOCK_DGRAM, 0);
+    int flags = 0;
+    CHECK_OK(U.lpWSPRecv(r, buf, sizeof buf, &n, &flags, NULL, NULL, lpErrno));
+    CHECK_OK(U.lpWSPSendTo(w2, buf, sizeof buf, &n, 0, (struct sockaddr *)&a, la, NULL, NULL, lpErrno));
+    stop();
+}
+
+/* An unbound datagram socket's sendto (or connect) binds it to a fresh
+ * name, as UDP's does: the receiver sees a sender it can answer. */
+TEST(unix_datagram_sender_is_named) {
+    start();
+    int la;
+    SOCKADDR_UN a = abstract_addr("srv-dg", &la);
+    SOCKET r = usock(SOCK_DGRAM, 0), w = usock(SOCK_DGRAM, 0);
+    CHECK_OK(U.lpWSPBind(r, (struct sockaddr *)&a, la, lpErrno));
+    SOCKADDR_UN name;
+    int nlen = sizeof name;
+    CHECK_WSA(U.lpWSPGetSockName(w, (struct sockaddr *)&name, &nlen, lpErrno), WSAEINVAL);   /* not bound yet */
+    DWORD n = 0;
+    CHECK_OK(U.lpWSPSendTo(w, "ask", 3, &n, 0, (struct sockaddr *)&a, la, NULL, NULL, lpErrno));
+    char buf[16];
+    SOCKADDR_UN from;
+    int flen = sizeof from, flags = 0;
+    CHECK_OK(U.lpWSPRecvFrom(r, buf, sizeof buf, &n, &flags, (struct sockaddr *)&from, &flen, NULL, NULL, lpErrno));
+    CHECK_EQ(flen, 2 + 1 + 5);                     /* an autobound abstract name */
+    nlen = sizeof name;
+    CHECK_OK(U.lpWSPGetSockName(w, (struct sockaddr *)&name, &nlen, lpErrno));
+    CHECK_EQ(nlen, flen);
+    CHECK_EQ(memcmp(&name, &from, (size_t)flen), 0);
+    CHECK_OK(U.lpWSPSendTo(r, "answer", 6, &n, 0, (struct sockaddr *)&from, flen, NULL, NULL, lpErrno));
+    flags = 0;
+    CHECK_OK(U.lpWSPRecv(w, buf, sizeof buf, &n, &flags, NULL, NULL, lpErrno));
+    CHECK_EQ(n, 6);
+    /* a from buffer that cannot hold every name is WSAEFAULT, and the datagram stays */
+    CHECK_OK(U.lpWSPSendTo(w, "again", 5, &n, 0, (struct sockaddr *)&a, la, NULL, NULL, lpErrno));
+    flen = (int)sizeof from - 1;
+    CHECK_WSA(U.lpWSPRecvFrom(r, buf, sizeof buf, &n, &flags, (struct sockaddr *)&from, &flen, NULL, NULL, lpErrno), WSAEFAULT);
+    flen = sizeof from;
+    flags = 0;
+    CHECK_OK(U.lpWSPRecvFrom(r, buf, sizeof buf, &n, &flags, (struct sockaddr *)&from, &flen, NULL, NULL, lpErrno));
+    CHECK_EQ(n, 5);
+    /* connect binds too */
+    SOCKET q = usock(SOCK_DGRAM, 0);
+    CHECK_OK(U.lpWSPConnect(q, (struct sockaddr *)&a, la, NULL, NULL, 0, NULL, NULL, lpErrno));
+    nlen = sizeof name;
+    CHECK_OK(U.lpWSPGetSockName(q, (struct sockaddr *)&name, &nlen, lpErrno));
+    CHECK_EQ(nlen, 2 + 1 + 5);
+    stop();
+}
+
+/* The socket's own SD_RECEIVE and SD_SEND are no FD_CLOSE while the peer
+ * is still open. */
+TEST(unix_own_shutdown_is_no_fd_close) {
+    start();
+    SOCKET c, s;
+    unix_pair(&c, &s, 0);
+    WSAEVENT e = WSACreateEvent();
+    CHECK_OK(U.lpWSPEventSelect(s, e, FD_CLOSE, lpErrno));
+    CHECK_OK(U.lpWSPShutdown(s, SD_RECEIVE, lpErrno));
+    CHECK_OK(U.lpWSPShutdown(s, SD_SEND, lpErrno));
+    CHECK_EQ(WSAWaitForMultipleEvents(1, &e, FALSE, 300, FALSE), WSA_WAIT_TIMEOUT);
+    WSANETWORKEVENT ev[FD_MAX_EVENTS];
+    int n = FD_MAX_EVENTS;
+    CHECK_OK(U.lpWSPEnumNetworkEvents(s, e, ev, &n, lpErrno));
+    CHECK(!ev[FD_CLOSE_BIT].Fired);
+    (void)c;
+    WSACloseEvent(e);
+    stop();
+}

@@ -22,7 +22,7 @@ public func WSPStartup(_ wVersionRequested: WORD, _ lpWSAData: LPWSADATA?) -> In
         // The kit's start-up duty, for every provider: the globals the
         // engine thread shares, made before it can exist (fork safety).
         ProviderKitGlobals.initialize()
-        return ProviderKitGlobals.lifecycle.withLock { _ in installedProvider.startup(version: wVersionRequested, data: lpWSAData) }
+        return installedProvider.startup(version: wVersionRequested, data: lpWSAData)
     }
     // WS2SPI_TRACE is read at every start-up, first: this one is traced too.
     Trace.configureFromEnvironment()
@@ -35,13 +35,13 @@ public func WSPCleanup(_ lpfnCallback: LPCLEANUPPROC?, _ dwCallbackData: DWORD, 
     @inline(__always) func call(_ lpErrno: UnsafeMutablePointer<Int32>?) -> Int32 {
         status(lpErrno) { p throws(WSAError) in
             if isBadFunction(lpfnCallback) { throw .fault }
+            try p.cleanup(callback: lpfnCallback, callbackData: dwCallbackData)
             // The kit's clean-up duty: the last WSPCleanup stops the event
-            // engine (a provider that stopped it already: no effect). Start-up
-            // and clean-up are serialised, so no start-up comes in between.
-            try ProviderKitGlobals.lifecycle.withLock { (_) throws(WSAError) in
-                try p.cleanup(callback: lpfnCallback, callbackData: dwCallbackData)
-                if !p.isStarted { Reactor.shared.stop() }
-            }
+            // engine, for a provider that left it running (one that stops it
+            // under its own lock, as KernelSocketProvider does, sees no
+            // effect). No lock is held here: an engine-thread callback may
+            // call the SPI while the engine is being stopped.
+            if !p.isStarted { Reactor.shared.stop() }
         }
     }
     if _slowPath(Trace.isOn) { return Traced.cleanup(lpfnCallback, dwCallbackData, lpErrno, call) }

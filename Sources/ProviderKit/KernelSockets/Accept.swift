@@ -67,6 +67,8 @@ extension KernelSocketProvider {
                 throw error.wsa
             }
         }
+        // accept(2) does not copy SO_OOBINLINE on every family (AF_UNIX).
+        if !family.urgentData { KernelSocket.keepUrgentInLine(connection.fd) }
         let accepted = KernelSocket(fd: connection.fd, kind: .stream, family: family, overlapped: listener.overlapped,
                                 status: nonBlocking ? [.bound, .connected, .nonBlocking] : [.bound, .connected])
         let inherited = listener.state.withLock { $0 }

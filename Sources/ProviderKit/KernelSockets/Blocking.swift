@@ -85,6 +85,49 @@ extension KernelSocket {
         return p.revents
     }
 
+    /// A blocking datagram send that waits for room in the receiver's queue
+    /// (KernelFamily.localDatagrams, AF_UNIX). The kernel would wait where
+    /// no close reaches it, and poll(2) cannot tell an unconnected socket
+    /// when the receiver has room, so each try is MSG_DONTWAIT and the wait
+    /// between tries is a short slice on the close waker (and the hook):
+    /// only while the receiver's queue stays full. WSAEINTR when closed.
+    @inline(never)
+    func blockingAtPeer<T>(_ body: (_ dontWait: Int32) throws(Errno) -> T) throws(WSAError) -> T {
+        blockers.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        defer { blockers.wrappingSubtract(1, ordering: .sequentiallyConsistent) }
+        let wait = BlockingWait()
+        defer { wait.end() }
+        while true {
+            if current.contains(.closed) { throw .interrupted }
+            do throws(Errno) {
+                return try body(Int32(MSG_DONTWAIT))
+            } catch where error.isWouldBlock {
+                var p = pollfd(fd: closeWakerFD() ?? -1, events: Int16(POLLIN), revents: 0)
+                _ = try? Sys.poll(&p, 1, wait.slice(KernelSocket.peerRetryMs))
+                if current.contains(.closed) { throw .interrupted }
+                try wait.runHook { current.contains(.closed) }
+            } catch {
+                if current.contains(.closed) { throw .interrupted }
+                throw error.wsa
+            }
+        }
+    }
+    /// The wait between two tries of `blockingAtPeer`.
+    static let peerRetryMs: Int64 = 5
+
+    /// Binds an unbound socket to a fresh name of its family (AF_UNIX's
+    /// autobind: the family field alone), as UDP binds on a first sendto or
+    /// connect and Linux's AF_UNIX does not: a receiver can then answer.
+    func autobindIfUnbound() throws(WSAError) {
+        guard !current.contains(.bound) else { return }
+        do {
+            try family.unspecifiedAddress.withLinux { (sa, len) throws(Errno) in try Sys.bind(fd, sa, len) }
+        } catch where error.rawValue == EINVAL {
+            // bound meanwhile by another thread
+        } catch { throw error.wsa }
+        set(.bound)
+    }
+
     /// A blocking connect. `connect` makes the connect(2) call once. Without
     /// a hook it blocks in the kernel; with one the descriptor is made
     /// non-blocking for the call and the hook loop waits for POLLOUT. Either

@@ -91,12 +91,13 @@ extension KernelSocketProvider {
         if group != 0 { throw .invalidArgument }
         guard let name else { throw .fault }
         if length >= 2, Int32(UnsafeRawPointer(name).loadUnaligned(as: UInt16.self)) == WS_AF_UNSPEC {
-            KernelSocket.disconnect(socket.fd)
+            KernelSocket.disconnect(socket.fd, shutDownIfRefused: false)
             socket.clear(.connected)
             return
         }
         let endpoint = try family.parse(name, length: length, wrongFamily: .addressFamilyNotSupported)
         if let refused = family.destinationError(endpoint) { throw refused }
+        if family.localDatagrams { try socket.autobindIfUnbound() }
         do {
             try endpoint.withLinux { (sa, len) throws(Errno) in try connectKernel(socket.fd, sa, len) }
         } catch { throw error.wsa }

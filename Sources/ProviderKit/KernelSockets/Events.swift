@@ -264,7 +264,7 @@ extension KernelSocketProvider {
                 // After the socket's own SD_RECEIVE Linux reports the same
                 // hang-up as for the peer's FIN: FD_CLOSE only once the peer
                 // closed (RULINGS §7), and no FD_READ (receives now fail).
-                if !st.contains(.receiveShut) || socket.family.peerClosed(socket.fd, r) {
+                if !st.contains(.receiveShut) || socket.family.peerClosed(socket.fd, r, st.contains(.sendShut)) {
                     socket.set(.peerClosed)
                     var queued: Int32 = 0
                     try? Sys.ioctl(socket.fd, UInt(FIONREAD), &queued)

@@ -106,6 +106,11 @@ public final class KernelFamily: Sendable {
     /// A stream connect ends at once in the kernel, done or refused (AF_UNIX:
     /// no handshake), so a blocking WSPConnect asks without blocking.
     public let connectsAtOnce: Bool
+    /// Datagrams between sockets of this host (AF_UNIX): a send waits for
+    /// room in the receiver's queue, which poll(2) cannot report, and an
+    /// unbound socket is not bound by its first sendto or connect, so the
+    /// provider binds it to a fresh name first (as UDP's kernel does).
+    public let localDatagrams: Bool
     /// A datagram send's ECONNREFUSED is an ICMP error that belongs to the
     /// next receive (UDP, RULINGS §7a); otherwise it is the send's error.
     public let deferredDatagramErrors: Bool
@@ -118,17 +123,21 @@ public final class KernelFamily: Sendable {
     /// Sockets of one group must reach the same host: the host of an address.
     public let host: @Sendable (SocketAddress) -> UInt64
     /// After the socket's own SD_RECEIVE, whether the peer has closed too
-    /// (poll(2) reports both the same way); `revents` is poll's answer.
-    public let peerClosed: @Sendable (_ fd: Int32, _ revents: Int32) -> Bool
+    /// (poll(2) reports both the same way); `revents` is poll's answer,
+    /// `sendShut` whether the socket has shut its own sending side too.
+    public let peerClosed: @Sendable (_ fd: Int32, _ revents: Int32, _ sendShut: Bool) -> Bool
 
     public init(description: String, configName: String, winsockFamily: Int32, linuxFamily: Int32,
                 stream: KernelProtocol?, datagram: KernelProtocol?,
                 minimumAddressLength: Int32, maximumAddressLength: Int32, fixedAddressLength: Bool,
-                urgentData: Bool = false, connectsAtOnce: Bool = false, deferredDatagramErrors: Bool = false,
+                urgentData: Bool = false, connectsAtOnce: Bool = false, localDatagrams: Bool = false,
+                deferredDatagramErrors: Bool = false,
                 options: [KernelOption] = [], optionLevels: [Int32] = [],
                 destinationError: @escaping @Sendable (SocketAddress) -> WSAError? = { _ in nil },
                 host: @escaping @Sendable (SocketAddress) -> UInt64 = { _ in 0 },
-                peerClosed: @escaping @Sendable (Int32, Int32) -> Bool = { _, revents in revents & Int32(POLLHUP) != 0 }) {
+                peerClosed: @escaping @Sendable (Int32, Int32, Bool) -> Bool = { _, revents, sendShut in
+                    !sendShut && revents & Int32(POLLHUP) != 0
+                }) {
         self.description = description
         self.configName = configName
         self.winsockFamily = winsockFamily
@@ -140,6 +149,7 @@ public final class KernelFamily: Sendable {
         self.fixedAddressLength = fixedAddressLength
         self.urgentData = urgentData
         self.connectsAtOnce = connectsAtOnce
+        self.localDatagrams = localDatagrams
         self.deferredDatagramErrors = deferredDatagramErrors
         self.options = options
         self.optionLevels = optionLevels

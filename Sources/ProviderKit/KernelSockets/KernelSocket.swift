@@ -176,13 +176,21 @@ final class KernelSocket: @unchecked Sendable {
     /// wakes every thread waiting on it, and dissolves a datagram socket's
     /// default peer. A stream that cannot be reset that way (AF_UNIX) is
     /// shut down, which wakes its waiters too.
-    static func disconnect(_ fd: Int32) {
+    static func disconnect(_ fd: Int32, shutDownIfRefused: Bool = true) {
         var sa = sockaddr()
         sa.sa_family = sa_family_t(AF_UNSPEC)
         do { try Sys.connect(fd, &sa, socklen_t(MemoryLayout<sockaddr>.size)) } catch {
-            try? Sys.shutdown(fd, Int32(SHUT_RDWR))
+            if shutDownIfRefused { try? Sys.shutdown(fd, Int32(SHUT_RDWR)) }
         }
     }
+    /// For a family without urgent data: a byte a Linux peer still sends
+    /// with MSG_OOB (AF_UNIX can) stays in the stream instead of being
+    /// dropped. Best effort: a kernel without it has no such bytes either.
+    static func keepUrgentInLine(_ fd: Int32) {
+        var on: Int32 = 1
+        try? Sys.setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &on, 4)
+    }
+
     /// Resets and closes a descriptor that has no socket object.
     static func abort(_ fd: Int32) {
         setAbortiveLinger(fd)

@@ -38,6 +38,7 @@ extension KernelSocketProvider {
         if overlapped {
             do { try Sys.setNonBlocking(fd, true) } catch { Sys.close(fd); throw error.wsa }
         }
+        if !self.family.urgentData { KernelSocket.keepUrgentInLine(fd) }
         let socket = KernelSocket(fd: fd, kind: kind, family: self.family, overlapped: overlapped, status: [])
         return try register(socket)   // on failure the socket's deinit closes fd
     }
@@ -91,15 +92,18 @@ extension KernelSocketProvider {
             socket.resolveConnect()
             guard socket.current.contains(.connected) else { throw .notConnected }
         }
+        // The bits first: the engine, woken by the kernel's hang-up, must
+        // find the shutdown the socket's own (no FD_CLOSE for it).
+        let bits: SocketStatus = how == SD_RECEIVE ? .receiveShut : how == SD_SEND ? .sendShut : [.receiveShut, .sendShut]
+        let added = bits.subtracting(socket.current)
+        socket.set(bits)
         do { try Sys.shutdown(socket.fd, linuxHow) } catch {
             // An unconnected datagram socket has nothing to shut down in the
             // kernel; the provider still refuses further calls.
-            if !(socket.kind == .datagram && error.rawValue == ENOTCONN) { throw error.wsa }
-        }
-        switch how {
-        case SD_RECEIVE: socket.set(.receiveShut)
-        case SD_SEND: socket.set(.sendShut)
-        default: socket.set([.receiveShut, .sendShut])
+            if !(socket.kind == .datagram && error.rawValue == ENOTCONN) {
+                socket.clear(added)
+                throw error.wsa
+            }
         }
     }
 

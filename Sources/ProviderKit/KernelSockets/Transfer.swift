@@ -80,7 +80,10 @@ extension KernelSocketProvider {
             // The size of the whole datagram comes back, to detect truncation.
             kernelFlags |= Int32(MSG_TRUNC)
             if from != nil {
-                guard let fromLength, fromLength.pointee >= socket.family.minimumAddressLength else { throw .fault }
+                // Room for any sender: sockaddr_in, or all of SOCKADDR_UN (a
+                // sender's name is only known once the datagram is taken).
+                let room = socket.family.fixedAddressLength ? socket.family.minimumAddressLength : socket.family.maximumAddressLength
+                guard let fromLength, fromLength.pointee >= room else { throw .fault }
             }
         }
         return kernelFlags
@@ -105,19 +108,7 @@ extension KernelSocketProvider {
             guard socket.kind == .datagram else {
                 return .finished(0, try Sys.recv(socket.fd, r.buffer, r.length, flags), r.flags)
             }
-            let n: Int
-            if let from = r.from {
-                var got = 0
-                let peer = try SocketAddress.fromLinux { (sa, len) throws(Errno) in
-                    got = try Sys.recvfrom(socket.fd, r.buffer, r.length, flags, sa, len)
-                }
-                n = got
-                let capacity = r.fromLength?.pointee ?? socket.family.maximumAddressLength
-                let length = socket.family.store(peer, to: from, capacity: capacity)
-                r.fromLength?.pointee = min(length, capacity)
-            } else {
-                n = try Sys.recv(socket.fd, r.buffer, r.length, flags)
-            }
+            let n = try receiveDatagram(socket, r, flags)
             // Truncated: the buffer holds the first part, the rest is lost.
             if n > r.length { return .finished(WSAError.messageSize.code, r.length, r.flags | WS_MSG_PARTIAL) }
             return .finished(0, n, r.flags)
@@ -128,6 +119,21 @@ extension KernelSocketProvider {
             socket.recordBreak(wsa)
             return .finished(wsa.code, 0, r.flags)
         }
+    }
+
+    /// One datagram, and its sender's address when asked for (out of line:
+    /// the stream receive stays small). checkReceive made sure the caller's
+    /// buffer holds any address of the family.
+    @inline(never)
+    private func receiveDatagram(_ socket: KernelSocket, _ r: ReceiveRequest, _ flags: Int32) throws(Errno) -> Int {
+        guard let from = r.from else { return try Sys.recv(socket.fd, r.buffer, r.length, flags) }
+        var got = 0
+        let peer = try SocketAddress.fromLinux { (sa, len) throws(Errno) in
+            got = try Sys.recvfrom(socket.fd, r.buffer, r.length, flags, sa, len)
+        }
+        let capacity = r.fromLength?.pointee ?? socket.family.maximumAddressLength
+        r.fromLength?.pointee = min(socket.family.store(peer, to: from, capacity: capacity), capacity)
+        return got
     }
 
     /// A MSG_OOB receive: the urgent byte the provider holds (taken from
@@ -230,22 +236,32 @@ extension KernelSocketProvider {
                               _ target: SocketAddress?) throws(WSAError) -> Int {
         let nonBlocking = socket.isNonBlocking
         let f = kernelFlags | (nonBlocking ? Int32(MSG_DONTWAIT) : 0)
+        let local = socket.family.localDatagrams
         let n: Int
         if let target {
+            if local { try socket.autobindIfUnbound() }
             n = try target.withLinux { (sa, len) throws(WSAError) -> Int in
-                nonBlocking
-                    ? try call { () throws(Errno) in try sendtoKernel(socket.fd, buffer, Int(length), f, sa, len) }
-                    : try socket.blocking(until: Int16(POLLOUT)) { (dontWait) throws(Errno) in
+                if nonBlocking {
+                    return try call { () throws(Errno) in try sendtoKernel(socket.fd, buffer, Int(length), f, sa, len) }
+                }
+                if local {
+                    return try socket.blockingAtPeer { (dontWait) throws(Errno) in
                         try sendtoKernel(socket.fd, buffer, Int(length), f | dontWait, sa, len)
                     }
+                }
+                return try socket.blocking(until: Int16(POLLOUT)) { (dontWait) throws(Errno) in
+                    try sendtoKernel(socket.fd, buffer, Int(length), f | dontWait, sa, len)
+                }
             }
             socket.set(.bound)   // sendto binds an unbound socket
+        } else if nonBlocking {
+            n = try call { () throws(Errno) in try Sys.send(socket.fd, buffer, Int(length), f) }
+        } else if local {
+            n = try socket.blockingAtPeer { (dontWait) throws(Errno) in try Sys.send(socket.fd, buffer, Int(length), f | dontWait) }
         } else {
-            n = nonBlocking
-                ? try call { () throws(Errno) in try Sys.send(socket.fd, buffer, Int(length), f) }
-                : try socket.blocking(until: Int16(POLLOUT)) { (dontWait) throws(Errno) in
-                    try Sys.send(socket.fd, buffer, Int(length), f | dontWait)
-                }
+            n = try socket.blocking(until: Int16(POLLOUT)) { (dontWait) throws(Errno) in
+                try Sys.send(socket.fd, buffer, Int(length), f | dontWait)
+            }
         }
         return n
     }
