@@ -11,6 +11,16 @@ let libraryPath: String = {
     return url + "/build/lib/libws2spi.so.2"
 }()
 
+/// Loads and starts a provider library this checkout builds (`make` target
+/// `how`), failing loudly when it was not built.
+func loadBuilt(_ path: String, how: String, file: StaticString = #filePath, line: UInt = #line) throws -> Provider {
+    guard access(path, R_OK) == 0 else {
+        XCTFail("\(path) is missing: run `\(how)` (make test builds it before swift test)", file: file, line: line)
+        throw ProviderLoadError.cannotOpen(path: path, reason: "not built")
+    }
+    return try Provider.load(path: path)
+}
+
 /// Loads and starts the library under test, failing loudly when it was not built.
 func loadProvider(version: SPIVersion = .v2_0, file: StaticString = #filePath, line: UInt = #line) throws -> Provider {
     guard access(libraryPath, R_OK) == 0 else {

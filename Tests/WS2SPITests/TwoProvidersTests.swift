@@ -17,13 +17,7 @@ final class TwoProvidersTests: XCTestCase {
         return root + "/build/test-provider/libws2memtest.so.2"
     }
 
-    func loadMem() throws -> Provider {
-        guard access(memPath, R_OK) == 0 else {
-            XCTFail("\(memPath) is missing: run `make test-provider` (make test builds it before swift test)")
-            throw ProviderLoadError.cannotOpen(path: memPath, reason: "not built")
-        }
-        return try Provider.load(path: memPath)
-    }
+    func loadMem() throws -> Provider { try loadBuilt(memPath, how: "make test-provider") }
 
     func testOneEventForSocketsOfBoth() throws {
         let tcp = try loadProvider()

@@ -11,13 +11,7 @@ final class UnixProviderTests: XCTestCase {
     /// build/lib/libws2unix.so.2 beside the TCP/IP provider.
     var unixPath: String { String(libraryPath[...libraryPath.lastIndex(of: "/")!]) + "libws2unix.so.2" }
 
-    func loadUnix() throws -> Provider {
-        guard access(unixPath, R_OK) == 0 else {
-            XCTFail("\(unixPath) is missing: run `make` first")
-            throw ProviderLoadError.cannotOpen(path: unixPath, reason: "not built")
-        }
-        return try Provider.load(path: unixPath)
-    }
+    func loadUnix() throws -> Provider { try loadBuilt(unixPath, how: "make") }
 
     func testAddressesBothWays() throws {
         let path = SocketAddress.unix(path: "/tmp/x.sock")!
