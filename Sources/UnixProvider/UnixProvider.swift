@@ -33,12 +33,10 @@ public enum UnixProvider {
         // Datagrams wait for room at the receiver; no implicit bind.
         localDatagrams: true,
         // A datagram sent to a name nobody holds fails at once (ECONNREFUSED).
-        deferredDatagramErrors: false,
-        // After the socket's own SD_RECEIVE: the peer has closed once the
-        // kernel reports the hang-up of both directions, unless the socket
-        // shut its own sending side too (the same hang-up): then the peer's
-        // close cannot be told, and no FD_CLOSE is better than a false one.
-        peerClosed: { _, revents, sendShut in !sendShut && revents & Int32(POLLHUP) != 0 })
+        // FD_CLOSE after the socket's own SD_RECEIVE: KernelFamily's default
+        // (the hang-up of both directions, unless the socket shut its own
+        // sending side too: then the peer's close cannot be told).
+        deferredDatagramErrors: false)
 }
 
 /// The registration ProviderKit's export thunks call (ProviderKit's DocC,

@@ -1,4 +1,4 @@
-// Blocking calls of the TCP/IP provider (RULINGS §5): every wait of a
+// Blocking calls of a kernel-socket provider (RULINGS §5): every wait of a
 // blocking call on a kernel socket goes through here. The hook API
 // (WSPSetBlockingHook32 and the rest) and BlockingWait, the hook side of a
 // call, are ProviderKit's (BlockingHooks.swift); this file is the kernel

@@ -1,4 +1,4 @@
-// What the TCP/IP provider reads from its catalog section (RULINGS §10, §12).
+// What a kernel-socket provider reads from its catalog section (RULINGS §10, §12).
 import CWS2SPI
 import WS2Catalog
 

@@ -113,10 +113,14 @@ extension KernelSocketProvider {
 @inline(__always)
 func connectKernel(_ fd: Int32, _ sa: UnsafePointer<sockaddr>, _ len: socklen_t) throws(Errno) {
     do { try Sys.connect(fd, sa, len) } catch {
-        switch error.rawValue {
-        case ENOENT: throw Errno(ECONNREFUSED)
-        case EAGAIN: throw Errno(Int32(sa.pointee.sa_family) == AF_UNIX ? ECONNREFUSED : EADDRNOTAVAIL)
-        default: throw error
-        }
+        if error.rawValue == EAGAIN { throw Errno(Int32(sa.pointee.sa_family) == AF_UNIX ? ECONNREFUSED : EADDRNOTAVAIL) }
+        throw refusedIfNobodyThere(error)
     }
+}
+
+/// A name nobody holds (ENOENT: an AF_UNIX path with no socket) is refused
+/// as a port nobody listens on is: ECONNREFUSED. connect and sendto.
+@inline(__always)
+func refusedIfNobodyThere(_ error: Errno) -> Errno {
+    error.rawValue == ENOENT ? Errno(ECONNREFUSED) : error
 }

@@ -125,6 +125,9 @@ public final class KernelFamily: Sendable {
     /// After the socket's own SD_RECEIVE, whether the peer has closed too
     /// (poll(2) reports both the same way); `revents` is poll's answer,
     /// `sendShut` whether the socket has shut its own sending side too.
+    /// The default: the hang-up of both directions, unless the socket shut
+    /// its own sending side (the same hang-up; no FD_CLOSE is better than a
+    /// false one). TCP asks TCP_INFO instead.
     public let peerClosed: @Sendable (_ fd: Int32, _ revents: Int32, _ sendShut: Bool) -> Bool
 
     public init(description: String, configName: String, winsockFamily: Int32, linuxFamily: Int32,

@@ -86,10 +86,10 @@ public final class KernelSocketProvider: ServiceProvider, @unchecked Sendable {
         }
     }
 
-    /// Globals the engine thread shares with callers, initialised while no
-    /// engine thread runs (see ProviderKit's Globals.swift: fork safety).
+    /// This provider's globals the engine thread shares with callers,
+    /// initialised while no engine thread runs (fork safety; the kit's own,
+    /// ProviderKitGlobals, are made by the WSPStartup thunk before this).
     private func initializeGlobals() {
-        ProviderKitGlobals.initialize()
         _ = (Translation.shutdownHow, Translation.receiveFlags, Translation.sendFlags, Options.common.count)
     }
 

@@ -358,7 +358,5 @@ func call<T>(_ body: () throws(Errno) -> T) throws(WSAError) -> T {
 @inline(__always)
 func sendtoKernel(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ length: Int, _ flags: Int32,
                   _ sa: UnsafePointer<sockaddr>, _ len: socklen_t) throws(Errno) -> Int {
-    do { return try Sys.sendto(fd, buffer, length, flags, sa, len) } catch {
-        throw error.rawValue == ENOENT ? Errno(ECONNREFUSED) : error
-    }
+    do { return try Sys.sendto(fd, buffer, length, flags, sa, len) } catch { throw refusedIfNobodyThere(error) }
 }
